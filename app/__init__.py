@@ -1,0 +1,8 @@
+"""Beneficiary API of the Asir Region Emirate."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("beneficiary-api")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0"

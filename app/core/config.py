@@ -1,0 +1,145 @@
+"""Service settings, read once from the environment (prefix ``BENEFICIARY_``)."""
+
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SYMMETRIC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
+ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"})
+DEFAULT_DATA_DIR = Path("var")
+SECRET_FILE_NAME = "jwt-secret"  # noqa: S105  (a file name, not a secret)
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class ConfigurationError(RuntimeError):
+    """The settings cannot run the service; the message says why in one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BENEFICIARY_", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    data_dir: Path = DEFAULT_DATA_DIR
+    database_url: str = ""
+    db_pool_size: int = Field(10, ge=1, le=200)
+    db_max_overflow: int = Field(10, ge=0, le=200)
+    db_pool_timeout_seconds: float = Field(10.0, gt=0)
+    db_statement_timeout_ms: int = Field(15_000, ge=0)
+    sqlite_busy_timeout_ms: int = Field(5_000, ge=0)
+
+    jwt_secret: SecretStr | None = None
+    jwt_algorithms: Annotated[list[str], NoDecode] = ["HS256"]
+    jwt_jwks_url: str | None = None
+    jwt_jwks_file: Path | None = None
+    jwks_cache_seconds: int = Field(300, ge=0)
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_leeway_seconds: int = Field(30, ge=0, le=300)
+    jwt_roles_claim: str = "roles"
+
+    max_request_bytes: int = Field(1_048_576, ge=1024)
+    idempotency_ttl_hours: int = Field(24, ge=1)
+    timezone: str = "Asia/Riyadh"
+    log_level: str = "INFO"
+    shutdown_grace_seconds: int = Field(20, ge=0)
+
+    @field_validator("jwt_algorithms", mode="before")
+    @classmethod
+    def _split_algorithms(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("jwt_algorithms")
+    @classmethod
+    def _known_algorithms(cls, value: list[str]) -> list[str]:
+        unknown = set(value) - SYMMETRIC_ALGORITHMS - ASYMMETRIC_ALGORITHMS
+        if unknown or not value:
+            raise ValueError(f"unsupported JWT algorithms: {sorted(unknown) or 'none given'}")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'beneficiary.db').as_posix()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def uses_symmetric_keys(self) -> bool:
+        return bool(SYMMETRIC_ALGORITHMS & set(self.jwt_algorithms))
+
+    @property
+    def uses_asymmetric_keys(self) -> bool:
+        return bool(ASYMMETRIC_ALGORITHMS & set(self.jwt_algorithms))
+
+    def signing_secret(self) -> str:
+        """The HS secret: configured, or generated once and kept under the data directory."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        if self.environment is Environment.PRODUCTION:
+            raise ConfigurationError("BENEFICIARY_JWT_SECRET is required for HS algorithms")
+        return _generated_secret(self.data_dir / SECRET_FILE_NAME)
+
+    def production_problems(self) -> list[str]:
+        """Reasons the settings are unsafe in production, empty when they are fine."""
+        problems: list[str] = []
+        if self.is_sqlite:
+            problems.append("production needs PostgreSQL: set BENEFICIARY_DATABASE_URL")
+        if self.uses_symmetric_keys and self.jwt_secret is None:
+            problems.append(
+                "production refuses a generated signing secret: set BENEFICIARY_JWT_SECRET"
+            )
+        elif self.uses_symmetric_keys and _weak_secret(self.jwt_secret):
+            problems.append(
+                f"BENEFICIARY_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters"
+            )
+        if self.uses_asymmetric_keys and not (self.jwt_jwks_url or self.jwt_jwks_file):
+            problems.append("RS/ES algorithms need BENEFICIARY_JWT_JWKS_URL or _JWKS_FILE")
+        if not self.jwt_issuer or not self.jwt_audience:
+            problems.append("production needs BENEFICIARY_JWT_ISSUER and BENEFICIARY_JWT_AUDIENCE")
+        return problems
+
+    def ensure_runnable(self) -> None:
+        """Refuse to start when production settings are unsafe, saying why in one line."""
+        if self.environment is Environment.PRODUCTION and (problems := self.production_problems()):
+            raise ConfigurationError("refusing to start: " + "; ".join(problems))
+
+
+def _weak_secret(secret: SecretStr | None) -> bool:
+    value = secret.get_secret_value() if secret else ""
+    return len(value) < MIN_SECRET_LENGTH or value in {"secret", "changeme", "development"}
+
+
+def _generated_secret(path: Path) -> str:
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    # Exclusive create: two workers starting together must agree on one secret.
+    try:
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(secret)
+        path.chmod(0o600)
+    except FileExistsError:
+        return path.read_text(encoding="utf-8").strip()
+    return secret
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

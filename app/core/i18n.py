@@ -1,0 +1,216 @@
+"""Arabic and English message catalogues, chosen by ``Accept-Language`` (Arabic by default)."""
+
+from dataclasses import dataclass
+from typing import Literal
+
+Language = Literal["ar", "en"]
+SUPPORTED: tuple[Language, ...] = ("ar", "en")
+DEFAULT_LANGUAGE: Language = "ar"
+
+
+@dataclass(frozen=True)
+class Message:
+    title_ar: str
+    title_en: str
+    detail_ar: str
+    detail_en: str
+
+    def title(self, language: Language) -> str:
+        return self.title_en if language == "en" else self.title_ar
+
+    def detail(self, language: Language, params: dict[str, object]) -> str:
+        template = self.detail_en if language == "en" else self.detail_ar
+        localized = {key: _localize(value, language) for key, value in params.items()}
+        try:
+            return template.format(**localized)
+        except (KeyError, IndexError, ValueError):
+            return template
+
+
+# Short reason words carried by some errors (e.g. why a token was rejected), localised in details.
+REASONS: dict[str, tuple[str, str]] = {
+    "malformed": (
+        "الرمز أو ترويسة Authorization غير سليمة",
+        "the token or Authorization header is malformed",
+    ),
+    "algorithm_not_allowed": (
+        "خوارزمية التوقيع غير مسموحة",
+        "its signing algorithm is not allowed",
+    ),
+    "signature": ("التوقيع غير صحيح", "its signature does not verify"),
+    "expired": ("انتهت صلاحيته", "it has expired"),
+    "not_yet_valid": ("لم يبدأ سريانه بعد", "it is not valid yet"),
+    "issuer": ("الجهة المصدرة غير مقبولة", "its issuer is not accepted"),
+    "audience": ("الجمهور المقصود غير مطابق", "its audience does not match"),
+    "missing_sub": ("لا يحمل معرّف المستخدم sub", "it carries no sub claim"),
+    "claims": ("مطالباته غير صالحة", "its claims are invalid"),
+    "unknown_key": ("مفتاح التوقيع غير معروف", "its signing key is unknown"),
+    "keys_unavailable": ("تعذّر جلب مفاتيح التحقق", "the verification keys could not be loaded"),
+}
+
+
+def _localize(value: object, language: Language) -> object:
+    if isinstance(value, str) and value in REASONS:
+        arabic, english = REASONS[value]
+        return english if language == "en" else arabic
+    return value
+
+
+# One entry per stable error code. Details may use {placeholders} filled from the error.
+CATALOGUE: dict[str, Message] = {
+    "validation_failed": Message(
+        "البيانات المرسلة غير صالحة",
+        "The submitted data is not valid",
+        "صحّح الحقول المذكورة في errors ثم أعد المحاولة.",
+        "Correct the fields listed in errors and try again.",
+    ),
+    "bad_request": Message(
+        "طلب غير صالح",
+        "Bad request",
+        "تعذّر فهم الطلب.",
+        "The request could not be understood.",
+    ),
+    "invalid_cursor": Message(
+        "مؤشر الصفحة غير صالح",
+        "Invalid page cursor",
+        "استخدم قيمة next_cursor كما أعادتها الخدمة.",
+        "Use the next_cursor value exactly as the service returned it.",
+    ),
+    "not_authenticated": Message(
+        "يلزم تسجيل الدخول",
+        "Authentication required",
+        "أرسل رمز وصول صالحًا في ترويسة Authorization بصيغة Bearer.",
+        "Send a valid access token in the Authorization header as a Bearer token.",
+    ),
+    "invalid_token": Message(
+        "رمز الوصول غير صالح",
+        "Invalid access token",
+        "رمز الوصول مرفوض: {reason}.",
+        "The access token was rejected: {reason}.",
+    ),
+    "forbidden": Message(
+        "غير مسموح",
+        "Forbidden",
+        "لا تملك الصلاحية {permission} اللازمة لهذه العملية.",
+        "You lack the {permission} permission this operation needs.",
+    ),
+    "not_found": Message(
+        "غير موجود",
+        "Not found",
+        "المورد المطلوب غير موجود.",
+        "The requested resource does not exist.",
+    ),
+    "method_not_allowed": Message(
+        "الطريقة غير مسموحة",
+        "Method not allowed",
+        "هذا المسار لا يقبل الطريقة {method}.",
+        "This path does not accept the {method} method.",
+    ),
+    "conflict": Message(
+        "تعارض",
+        "Conflict",
+        "يتعارض الطلب مع الحالة الحالية للمورد.",
+        "The request conflicts with the current state of the resource.",
+    ),
+    "edit_conflict": Message(
+        "تعديل متزامن",
+        "Concurrent edit",
+        "عدّل شخص آخر هذا المورد في الوقت نفسه؛ أعد تحميله ثم أعد المحاولة.",
+        "Someone else changed this resource at the same time; reload it and try again.",
+    ),
+    "invalid_transition": Message(
+        "انتقال غير مسموح",
+        "Transition not allowed",
+        "لا يمكن الانتقال من الحالة {from_state} إلى {to_state}.",
+        "Cannot move from {from_state} to {to_state}.",
+    ),
+    "idempotency_key_reused": Message(
+        "مفتاح عدم التكرار مستخدم",
+        "Idempotency key already used",
+        "استُخدم مفتاح Idempotency-Key هذا لطلب مختلف؛ استخدم مفتاحًا جديدًا.",
+        "This Idempotency-Key was used for a different request; use a new key.",
+    ),
+    "idempotency_key_in_use": Message(
+        "الطلب قيد المعالجة",
+        "Request in progress",
+        "طلب آخر بالمفتاح نفسه قيد المعالجة؛ أعد المحاولة بعد لحظات.",
+        "Another request with the same Idempotency-Key is being processed; retry shortly.",
+    ),
+    "invalid_idempotency_key": Message(
+        "مفتاح عدم التكرار غير صالح",
+        "Invalid idempotency key",
+        "يجب أن يتكون Idempotency-Key من 1 إلى 255 حرفًا مرئيًا.",
+        "Idempotency-Key must be 1 to 255 visible ASCII characters.",
+    ),
+    "precondition_failed": Message(
+        "الشرط المسبق غير متحقق",
+        "Precondition failed",
+        "تغيّر المورد منذ قراءته (الإصدار الحالي {current}); أعد تحميله ثم أعد المحاولة.",
+        "The resource changed since you read it (current version {current}); reload and retry.",
+    ),
+    "payload_too_large": Message(
+        "حجم الطلب كبير جدًا",
+        "Request too large",
+        "تجاوز حجم الطلب الحد المسموح.",
+        "The request body exceeds the allowed size.",
+    ),
+    "unsupported_media_type": Message(
+        "نوع المحتوى غير مدعوم",
+        "Unsupported media type",
+        "أرسل البيانات بصيغة application/json.",
+        "Send the body as application/json.",
+    ),
+    "rate_limited": Message(
+        "طلبات كثيرة",
+        "Too many requests",
+        "تجاوزت عدد الطلبات المسموح؛ أعد المحاولة لاحقًا.",
+        "You have sent too many requests; try again later.",
+    ),
+    "service_unavailable": Message(
+        "الخدمة غير جاهزة",
+        "Service not ready",
+        "{reason}",
+        "{reason}",
+    ),
+    "internal_error": Message(
+        "خطأ داخلي",
+        "Internal error",
+        "حدث خطأ غير متوقع؛ اذكر رقم الطلب {request_id} عند التواصل مع الدعم.",
+        "An unexpected error occurred; quote request id {request_id} when contacting support.",
+    ),
+    "http_error": Message(
+        "خطأ في الطلب",
+        "Request error",
+        "{reason}",
+        "{reason}",
+    ),
+}
+
+
+def negotiate(accept_language: str | None) -> Language:
+    """Pick the best supported language from an Accept-Language header (RFC 9110 weights)."""
+    best: tuple[float, Language] | None = None
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        primary = tag.strip().lower().split("-")[0]
+        weight = _quality(params)
+        if primary in SUPPORTED and weight > 0 and (best is None or weight > best[0]):
+            best = (weight, "en" if primary == "en" else "ar")
+        elif primary == "*" and weight > 0 and best is None:
+            best = (weight, DEFAULT_LANGUAGE)
+    return best[1] if best else DEFAULT_LANGUAGE
+
+
+def _quality(params: str) -> float:
+    for param in params.split(";"):
+        key, _, value = param.strip().partition("=")
+        if key.strip().lower() == "q":
+            try:
+                return float(value)
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+def message(code: str) -> Message:
+    return CATALOGUE.get(code, CATALOGUE["http_error"])

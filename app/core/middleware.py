@@ -1,0 +1,95 @@
+"""Request context: request id, JSON access log, metrics and the JSON-only body rule."""
+
+import logging
+import time
+
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core import request_context
+from app.core.errors import problem_response
+from app.core.metrics import Metrics
+
+access_logger = logging.getLogger("beneficiary.access")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+UNMATCHED_ROUTE = "<unmatched>"
+
+
+class RequestContextMiddleware:
+    """Outermost application middleware: everything inside it sees the request id."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        request_id = request_context.accept_or_generate(headers.get("x-request-id"))
+        request_context.bind(scope, request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_request_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+            await send(message)
+
+        try:
+            if (rejection := _unsupported_body(scope, headers)) is not None:
+                await rejection(scope, receive, send_with_request_id)
+            else:
+                await self.app(scope, receive, send_with_request_id)
+        finally:
+            self._record(scope, status, time.perf_counter() - started, request_id)
+
+    def _record(self, scope: Scope, status: int, seconds: float, request_id: str) -> None:
+        route = _route_template(scope)
+        self.metrics.observe(route=route, method=scope["method"], status=status, seconds=seconds)
+        access_logger.info(
+            "request",
+            extra={
+                "method": scope["method"],
+                "route": route,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 2),
+                "request_id": request_id,
+            },
+        )
+
+
+def _route_template(scope: Scope) -> str:
+    route = scope.get("route")
+    path = getattr(route, "path", None)
+    if isinstance(path, str):
+        return path
+    return UNMATCHED_ROUTE
+
+
+def _unsupported_body(scope: Scope, headers: Headers) -> ASGIApp | None:
+    """A 415 responder when a body arrives that is not JSON, else None."""
+    if scope["method"] not in BODY_METHODS or not _has_body(headers):
+        return None
+    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type == "application/json" or media_type.endswith("+json"):
+        return None
+
+    async def reject(scope: Scope, receive: Receive, send: Send) -> None:
+        response = problem_response(Request(scope), status=415, code="unsupported_media_type")
+        await response(scope, receive, send)
+
+    return reject
+
+
+def _has_body(headers: Headers) -> bool:
+    if "transfer-encoding" in headers:
+        return True
+    try:
+        return int(headers.get("content-length", "0")) > 0
+    except ValueError:
+        return True

@@ -1,0 +1,208 @@
+"""Bearer JWT verification (HS secret or JWKS) and development token minting."""
+
+import asyncio
+import json
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+from jose import ExpiredSignatureError, JWTError, jwt
+from jose.exceptions import JWTClaimsError
+
+from app.core.config import SYMMETRIC_ALGORITHMS, Settings
+from app.core.security import Principal, Role
+
+JWKS_MIN_REFRESH_SECONDS = 10.0
+_KEY_TYPES = {"RS": "RSA", "ES": "EC"}
+_PROFILE_CLAIMS = ("name", "email", "beneficiary_category", "locale")
+
+
+class TokenError(Exception):
+    """The token is not acceptable; ``reason`` is a short stable word for the caller."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class KeySet:
+    """Public keys from a JWKS file or URL, cached, refreshed when an unknown ``kid`` shows up."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._keys: list[dict[str, Any]] = []
+        self._fetched_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def key_for(self, kid: str | None, algorithm: str) -> dict[str, Any]:
+        if self._expired():
+            await self._refresh()
+        key = self._find(kid, algorithm)
+        if key is None and time.monotonic() - self._fetched_at > JWKS_MIN_REFRESH_SECONDS:
+            await self._refresh()  # key rotation at the identity provider
+            key = self._find(kid, algorithm)
+        if key is None:
+            raise TokenError("unknown_key")
+        return key
+
+    def _expired(self) -> bool:
+        return time.monotonic() - self._fetched_at > self._settings.jwks_cache_seconds
+
+    def _find(self, kid: str | None, algorithm: str) -> dict[str, Any] | None:
+        candidates = [key for key in self._keys if _key_fits(key, algorithm)]
+        if kid is not None:
+            candidates = [key for key in candidates if key.get("kid") == kid]
+        return candidates[0] if len(candidates) == 1 or (kid is not None and candidates) else None
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            try:
+                document = await self._load()
+            except (OSError, httpx.HTTPError, ValueError) as exc:
+                if not self._keys:
+                    raise TokenError("keys_unavailable") from exc
+                return  # keep serving the keys we have while the provider is unreachable
+            self._keys = [key for key in document.get("keys", []) if isinstance(key, dict)]
+            self._fetched_at = time.monotonic()
+
+    async def _load(self) -> dict[str, Any]:
+        if self._settings.jwt_jwks_file is not None:
+            text = await asyncio.to_thread(self._settings.jwt_jwks_file.read_text, "utf-8")
+            document = json.loads(text)
+        elif self._settings.jwt_jwks_url:
+            async with httpx.AsyncClient(timeout=5.0) as client:
+                response = await client.get(self._settings.jwt_jwks_url)
+                response.raise_for_status()
+                document = response.json()
+        else:
+            raise ValueError("no JWKS configured")
+        if not isinstance(document, dict):
+            raise ValueError("JWKS must be a JSON object")
+        return document
+
+
+def _key_fits(key: dict[str, Any], algorithm: str) -> bool:
+    if key.get("use", "sig") != "sig" or key.get("alg", algorithm) != algorithm:
+        return False
+    return key.get("kty") == _KEY_TYPES.get(algorithm[:2])
+
+
+class TokenVerifier:
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self._keys = KeySet(settings)
+
+    async def verify(self, token: str) -> Principal:
+        algorithm = self._allowed_algorithm(token)
+        if algorithm in SYMMETRIC_ALGORITHMS:
+            key: str | dict[str, Any] = self._settings.signing_secret()
+        else:
+            key = await self._keys.key_for(self._header(token).get("kid"), algorithm)
+        claims = self._decode(token, key, algorithm)
+        return principal_from_claims(claims, self._settings.jwt_roles_claim)
+
+    def _header(self, token: str) -> dict[str, Any]:
+        try:
+            return jwt.get_unverified_header(token)
+        except JWTError as exc:
+            raise TokenError("malformed") from exc
+
+    def _allowed_algorithm(self, token: str) -> str:
+        # The list is fixed by configuration; the token's own "alg" only selects from it.
+        algorithm = self._header(token).get("alg")
+        if not isinstance(algorithm, str) or algorithm not in self._settings.jwt_algorithms:
+            raise TokenError("algorithm_not_allowed")
+        return algorithm
+
+    def _decode(self, token: str, key: str | dict[str, Any], algorithm: str) -> dict[str, Any]:
+        settings = self._settings
+        options = {
+            "leeway": settings.jwt_leeway_seconds,
+            "require_exp": True,
+            "require_sub": True,
+            "verify_aud": settings.jwt_audience is not None,
+            "require_aud": settings.jwt_audience is not None,
+            "require_iss": settings.jwt_issuer is not None,
+        }
+        try:
+            return jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=settings.jwt_audience,
+                issuer=settings.jwt_issuer,
+                options=options,
+            )
+        except ExpiredSignatureError as exc:
+            raise TokenError("expired") from exc
+        except JWTClaimsError as exc:
+            raise TokenError(_claims_reason(str(exc))) from exc
+        except JWTError as exc:
+            raise TokenError("signature" if "ignature" in str(exc) else "malformed") from exc
+
+
+def _claims_reason(message: str) -> str:
+    lowered = message.lower()
+    for needle, reason in (
+        ("nbf", "not_yet_valid"),
+        ("audience", "audience"),
+        ("issuer", "issuer"),
+        ("sub", "missing_sub"),
+    ):
+        if needle in lowered:
+            return reason
+    return "claims"
+
+
+def principal_from_claims(claims: dict[str, Any], roles_claim: str) -> Principal:
+    sub = claims.get("sub")
+    if not isinstance(sub, str) or not sub.strip():
+        raise TokenError("missing_sub")
+    profile = {name: claims[name] for name in _PROFILE_CLAIMS if isinstance(claims.get(name), str)}
+    return Principal(sub=sub, roles=_roles(claims, roles_claim), claims=claims, **profile)
+
+
+def _roles(claims: dict[str, Any], path: str) -> frozenset[Role]:
+    value: Any = claims
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    names = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
+    known = {role.value for role in Role}
+    return frozenset(Role(name) for name in names if name in known)  # unknown roles are ignored
+
+
+def mint_token(
+    settings: Settings,
+    *,
+    sub: str,
+    roles: list[str],
+    ttl: timedelta = timedelta(hours=1),
+    extra_claims: dict[str, Any] | None = None,
+) -> str:
+    """Sign a development token with the HS secret, roles at the configured claim path."""
+    algorithm = next((alg for alg in settings.jwt_algorithms if alg in SYMMETRIC_ALGORITHMS), None)
+    if algorithm is None:
+        raise ValueError("tokens can be minted only when an HS algorithm is configured")
+    # Wall-clock time, not the injectable clock: verification checks exp/nbf against real time.
+    issued = int(time.time())
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "iat": issued,
+        "nbf": issued,
+        "exp": issued + int(ttl.total_seconds()),
+        **(extra_claims or {}),
+    }
+    _set_path(claims, settings.jwt_roles_claim, roles)
+    if settings.jwt_issuer:
+        claims["iss"] = settings.jwt_issuer
+    if settings.jwt_audience:
+        claims["aud"] = settings.jwt_audience
+    return jwt.encode(claims, settings.signing_secret(), algorithm=algorithm)
+
+
+def _set_path(claims: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    for part in parents:
+        claims = claims.setdefault(part, {})
+    claims[leaf] = value

@@ -1,0 +1,108 @@
+"""Annotated dependency aliases: the session, the caller, and one alias per permission."""
+
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.concurrency import parse_if_match
+from app.core.db import get_session
+from app.core.errors import Forbidden, Unauthorized
+from app.core.idempotency import Idempotency
+from app.core.security import Permission, Principal
+from app.core.tokens import TokenError, TokenVerifier
+from app.services import idempotency as idempotency_service
+
+# Exit before the response is sent, so a failed commit becomes an error response.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+# Declares the bearer scheme in OpenAPI; the header itself is parsed below.
+_bearer_scheme = HTTPBearer(auto_error=False, description="JWT access token")
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+async def optional_principal(
+    request: Request, _scheme: Annotated[object, Depends(_bearer_scheme)]
+) -> Principal | None:
+    """The verified caller, or None for an anonymous request."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip() or " " in token.strip():
+        raise _invalid_token("malformed")
+    verifier: TokenVerifier = request.app.state.verifier
+    try:
+        return await verifier.verify(token.strip())
+    except TokenError as exc:
+        raise _invalid_token(exc.reason) from exc
+
+
+def _invalid_token(reason: str) -> Unauthorized:
+    challenge = f'Bearer error="invalid_token", error_description="{reason}"'
+    return Unauthorized(
+        code="invalid_token", reason=reason, headers={"WWW-Authenticate": challenge}
+    )
+
+
+OptionalPrincipalDep = Annotated[Principal | None, Depends(optional_principal)]
+
+
+async def authenticated_principal(principal: OptionalPrincipalDep) -> Principal:
+    if principal is None:
+        raise Unauthorized(headers=_CHALLENGE)
+    return principal
+
+
+PrincipalDep = Annotated[Principal, Depends(authenticated_principal)]
+
+
+def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
+    """A dependency that admits only callers holding ``permission`` (401 anonymous, else 403)."""
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        if not principal.has(permission):
+            raise Forbidden(permission=permission.value)
+        return principal
+
+    dependency.__name__ = f"require_{permission.name.lower()}"
+    return dependency
+
+
+def public() -> None:
+    """Marks a route as open to anonymous callers, so the choice is explicit."""
+
+
+PublicAccess = Depends(public)
+
+
+IfMatch = Annotated[int | None, Depends(parse_if_match)]
+
+
+async def idempotency(
+    request: Request,
+    session: SessionDep,
+    principal: OptionalPrincipalDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            description="Retry-safe creation: a retry with the same key gets the first answer.",
+        ),
+    ] = None,
+) -> Idempotency:
+    key = idempotency_service.validate_key(idempotency_key) if idempotency_key is not None else None
+    body = await request.body() if key is not None else b""
+    return Idempotency(
+        session,
+        caller=principal.sub if principal else None,
+        key=key,
+        request_hash=idempotency_service.fingerprint(request.method, request.url.path, body),
+        ttl=timedelta(hours=request.app.state.settings.idempotency_ttl_hours),
+    )
+
+
+IdempotencyDep = Annotated[Idempotency, Depends(idempotency)]

@@ -1,0 +1,71 @@
+"""The application factory: routers, exception handlers and middleware; nothing else."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi_offline import FastAPIOffline
+from starlette.middleware.body_limit import RequestBodyLimitMiddleware
+
+from app import __version__
+from app.core.config import Settings, get_settings
+from app.core.db import Database
+from app.core.errors import install_error_handlers
+from app.core.metrics import Metrics
+from app.core.middleware import RequestContextMiddleware
+from app.core.tokens import TokenVerifier
+from app.routers import health, me
+
+DESCRIPTION = """
+**Beneficiary API of the Asir Region Emirate.** E-participation (consultations, polls,
+submissions, decisions and feedback reports) and access to information (information requests,
+appeals and published datasets).
+
+**واجهة برمجة المستفيدين لإمارة منطقة عسير.** المشاركة الإلكترونية (الاستشارات واستطلاعات الرأي
+والمقترحات والقرارات وتقارير التغذية الراجعة) والحق في الوصول إلى المعلومات (طلبات المعلومات
+والتظلمات ومجموعات البيانات المنشورة).
+
+Errors are `application/problem+json` with a stable `code`; send `Accept-Language: en` for
+English (Arabic is the default).
+"""
+
+TAGS = [
+    {"name": "me", "description": "The caller's own identity."},
+    {"name": "operations", "description": "Health and metrics for operators."},
+]
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operationIds: the endpoint function's name, unique across the API."""
+    return route.name
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.ensure_runnable()
+    database = database or Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        await database.dispose()  # after uvicorn has drained in-flight requests
+
+    app = FastAPIOffline(
+        title="Beneficiary API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_tags=TAGS,
+        generate_unique_id_function=operation_id,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.verifier = TokenVerifier(settings)
+    app.state.metrics = Metrics()
+    install_error_handlers(app)
+    for module in (health, me):
+        app.include_router(module.router)
+    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_request_bytes)
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,65 @@
+"""Recording and reading audit events; every state change goes through ``record``."""
+
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core.request_context import current_request_id
+from app.core.security import Principal
+from app.models.audit_event import AuditEvent
+
+
+class Auditable(Protocol):
+    id: uuid.UUID
+
+
+def entity_type_of(entity: object) -> str:
+    """The name an entity is audited under: ``__audit_name__``, else its table name."""
+    kind = type(entity)
+    return str(
+        getattr(kind, "__audit_name__", None) or getattr(kind, "__tablename__", kind.__name__)
+    )
+
+
+async def record(
+    session: AsyncSession,
+    actor: Principal | None,
+    action: str,
+    entity: Auditable,
+    *,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an audit event to the current transaction (it commits or rolls back with the change).
+
+    ``details`` must never carry personal data: ids, states, counts and codes only.
+    """
+    event = AuditEvent(
+        actor_sub=actor.sub if actor else None,
+        actor_roles=sorted(role.value for role in actor.roles) if actor else [],
+        action=action,
+        entity_type=entity_type_of(entity),
+        entity_id=str(entity.id),
+        from_state=from_state,
+        to_state=to_state,
+        request_id=current_request_id(),
+        details=dict(details or {}),
+    )
+    session.add(event)
+    await session.flush()
+    return event
+
+
+async def history(session: AsyncSession, entity: Auditable) -> Sequence[AuditEvent]:
+    """An item's audit trail, oldest first."""
+    statement = (
+        select(AuditEvent)
+        .where(AuditEvent.entity_type == entity_type_of(entity))
+        .where(AuditEvent.entity_id == str(entity.id))
+        .order_by(AuditEvent.occurred_at, AuditEvent.id)
+    )
+    return (await session.scalars(statement)).all()
