@@ -1,5 +1,6 @@
 """Async engine, the request session (the only commit point), and the declarative base."""
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -120,7 +121,9 @@ def build_engine(settings: Settings) -> AsyncEngine:
 def _sqlite_engine(url: str, settings: Settings) -> AsyncEngine:
     database = make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # Create ./var on first start; if that fails, connecting fails and readiness says so.
+        with contextlib.suppress(OSError):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
     engine = create_async_engine(
         url, connect_args={"timeout": settings.sqlite_busy_timeout_ms / 1000}
     )
