@@ -6,7 +6,6 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
-from starlette.middleware.body_limit import RequestBodyLimitMiddleware
 
 from app import __version__
 from app.core.config import Settings, get_settings
@@ -14,6 +13,7 @@ from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.metrics import Metrics
 from app.core.middleware import RequestContextMiddleware
+from app.core.openapi import problem_json_openapi
 from app.core.tokens import TokenVerifier
 from app.routers import health, me
 
@@ -64,8 +64,12 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.verifier = TokenVerifier(settings)
     app.state.metrics = Metrics()
     install_error_handlers(app)
+    app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
     for module in (health, me):
         app.include_router(module.router)
-    app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_request_bytes)
-    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=app.state.metrics,
+        max_body_bytes=settings.max_request_bytes,
+    )
     return app

@@ -158,3 +158,14 @@ async def fresh_database_url(tmp_path: Path) -> AsyncIterator[str]:
     async with admin.connect() as connection:
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await admin.dispose()
+
+
+@pytest.fixture
+async def probe(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """A client for an app that also mounts the test-only probe router."""
+    from tests.support.probe_router import router
+
+    app.include_router(router)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client

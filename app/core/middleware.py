@@ -4,6 +4,7 @@ import logging
 import time
 
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,9 +20,10 @@ UNMATCHED_ROUTE = "<unmatched>"
 class RequestContextMiddleware:
     """Outermost application middleware: everything inside it sees the request id."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
         self.app = app
         self.metrics = metrics
+        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -41,10 +43,11 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if (rejection := _unsupported_body(scope, headers)) is not None:
+            if (rejection := self._reject_body(scope, headers)) is not None:
                 await rejection(scope, receive, send_with_request_id)
             else:
-                await self.app(scope, receive, send_with_request_id)
+                limited = _limit_body(receive, self.max_body_bytes)
+                await self.app(scope, limited, send_with_request_id)
         finally:
             self._record(scope, status, time.perf_counter() - started, request_id)
 
@@ -62,6 +65,17 @@ class RequestContextMiddleware:
             },
         )
 
+    def _reject_body(self, scope: Scope, headers: Headers) -> ASGIApp | None:
+        """A problem responder for a body that is too large (413) or not JSON (415)."""
+        if scope["method"] not in BODY_METHODS or not _has_body(headers):
+            return None
+        if _declared_length(headers) > self.max_body_bytes:
+            return _problem(413, "payload_too_large")
+        media_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if media_type == "application/json" or media_type.endswith("+json"):
+            return None
+        return _problem(415, "unsupported_media_type")
+
 
 def _route_template(scope: Scope) -> str:
     route = scope.get("route")
@@ -71,19 +85,34 @@ def _route_template(scope: Scope) -> str:
     return UNMATCHED_ROUTE
 
 
-def _unsupported_body(scope: Scope, headers: Headers) -> ASGIApp | None:
-    """A 415 responder when a body arrives that is not JSON, else None."""
-    if scope["method"] not in BODY_METHODS or not _has_body(headers):
-        return None
-    media_type = headers.get("content-type", "").split(";")[0].strip().lower()
-    if media_type == "application/json" or media_type.endswith("+json"):
-        return None
+def _problem(status: int, code: str) -> ASGIApp:
+    async def respond(scope: Scope, receive: Receive, send: Send) -> None:
+        await problem_response(Request(scope), status=status, code=code)(scope, receive, send)
 
-    async def reject(scope: Scope, receive: Receive, send: Send) -> None:
-        response = problem_response(Request(scope), status=415, code="unsupported_media_type")
-        await response(scope, receive, send)
+    return respond
 
-    return reject
+
+def _limit_body(receive: Receive, limit: int) -> Receive:
+    """Count a streamed body (no Content-Length) and stop reading past the limit."""
+    received = 0
+
+    async def limited() -> Message:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise HTTPException(status_code=413)
+        return message
+
+    return limited
+
+
+def _declared_length(headers: Headers) -> int:
+    try:
+        return int(headers.get("content-length", "0"))
+    except ValueError:
+        return 0
 
 
 def _has_body(headers: Headers) -> bool:

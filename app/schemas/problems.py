@@ -39,9 +39,8 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     }
     return {
         status: {
-            "model": Problem,
+            "model": Problem,  # shown as application/problem+json by app.core.openapi
             "description": descriptions.get(status, "Error"),
-            "content": {"application/problem+json": {}},
         }
         for status in statuses
     }
