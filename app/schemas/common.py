@@ -15,14 +15,18 @@ from pydantic import (
 
 T = TypeVar("T")
 
-# Letters, digits, spaces, punctuation: no control or format characters (bidi overrides, NUL).
 _ALLOWED_IN_MULTILINE = {"\n", "\r", "\t"}
+# Bidi embeddings, overrides and isolates can make text display other than it reads; the marks
+# Arabic text legitimately needs (ZWNJ, ZWJ, LRM, RLM) stay allowed.
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def _reject_control(value: str, allowed: frozenset[str] | set[str] = frozenset()) -> str:
     for char in value:
-        if char not in allowed and unicodedata.category(char) in {"Cc", "Cs", "Co"}:
+        if char in allowed:
+            continue
+        if char in _BIDI_CONTROLS or unicodedata.category(char) in {"Cc", "Cs", "Co"}:
             raise ValueError("control characters are not allowed")
     return value
 
