@@ -42,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     migrate.set_defaults(handler=_migrate)
 
     token = commands.add_parser("token", help="mint a development access token (HS secret)")
-    token.add_argument("--sub", required=True)
+    token.add_argument("--sub", required=True, type=_non_blank)
     token.add_argument(
         "--role",
         action="append",
@@ -50,16 +50,30 @@ def _parser() -> argparse.ArgumentParser:
         choices=[role.value for role in Role],
         help="repeat for several roles",
     )
-    token.add_argument("--ttl-minutes", type=int, default=60)
+    token.add_argument("--ttl-minutes", type=_positive_int, default=60)
     token.add_argument("--name")
     token.add_argument("--email")
     token.add_argument("--category", dest="beneficiary_category")
+    token.add_argument("--locale")
     token.set_defaults(handler=_token)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI contract to a file")
     openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
     openapi.set_defaults(handler=_openapi)
     return parser
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def _non_blank(value: str) -> str:
+    if not value.strip():
+        raise argparse.ArgumentTypeError("must not be blank")
+    return value
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -94,9 +108,11 @@ def _migrate(_args: argparse.Namespace) -> int:
 
 def _token(args: argparse.Namespace) -> int:
     settings = get_settings()
+    if settings.environment is Environment.PRODUCTION:
+        raise ConfigurationError("development tokens are not minted in production")
     profile = {
         claim: getattr(args, claim)
-        for claim in ("name", "email", "beneficiary_category")
+        for claim in ("name", "email", "beneficiary_category", "locale")
         if getattr(args, claim)
     }
     try:

@@ -1,5 +1,6 @@
 """Service settings, read once from the environment (prefix ``BENEFICIARY_``)."""
 
+import os
 import secrets
 from enum import StrEnum
 from functools import lru_cache
@@ -127,16 +128,27 @@ def _weak_secret(secret: SecretStr | None) -> bool:
 
 def _generated_secret(path: Path) -> str:
     if path.exists():
-        return path.read_text(encoding="utf-8").strip()
+        return _read_secret(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    # Exclusive create: two workers starting together must agree on one secret.
+    # Written privately under a unique name, then linked into place: the link is atomic and
+    # exclusive, so two workers starting together agree on one secret and never read half of it.
+    staging = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
+    descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        handle.write(secrets.token_urlsafe(48))
     try:
-        with path.open("x", encoding="utf-8") as handle:
-            handle.write(secret)
-        path.chmod(0o600)
+        os.link(staging, path)
     except FileExistsError:
-        return path.read_text(encoding="utf-8").strip()
+        pass
+    finally:
+        staging.unlink()
+    return _read_secret(path)
+
+
+def _read_secret(path: Path) -> str:
+    secret = path.read_text(encoding="utf-8").strip()
+    if len(secret) < MIN_SECRET_LENGTH:  # an empty key would let anyone sign tokens
+        raise ConfigurationError(f"{path} holds no usable secret: delete it to generate one")
     return secret
 
 

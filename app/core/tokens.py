@@ -2,13 +2,14 @@
 
 import asyncio
 import json
+import re
 import time
 from datetime import timedelta
 from typing import Any
 
 import httpx
 from jose import ExpiredSignatureError, JWTError, jwt
-from jose.exceptions import JWTClaimsError
+from jose.exceptions import JOSEError, JWTClaimsError
 
 from app.core.config import SYMMETRIC_ALGORITHMS, Settings
 from app.core.security import Principal, Role
@@ -16,6 +17,8 @@ from app.core.security import Principal, Role
 JWKS_MIN_REFRESH_SECONDS = 10.0
 _KEY_TYPES = {"RS": "RSA", "ES": "EC"}
 _PROFILE_CLAIMS = ("name", "email", "beneficiary_category", "locale")
+_MISSING_CLAIM = re.compile(r'missing required key "(\w+)"')
+_MISSING_CLAIM_REASONS = {"sub": "missing_sub", "aud": "audience", "iss": "issuer"}
 
 
 class TokenError(Exception):
@@ -33,13 +36,14 @@ class KeySet:
         self._settings = settings
         self._keys: list[dict[str, Any]] = []
         self._fetched_at = float("-inf")
+        self._attempted_at = float("-inf")
         self._lock = asyncio.Lock()
 
     async def key_for(self, kid: str | None, algorithm: str) -> dict[str, Any]:
         if self._expired():
             await self._refresh()
         key = self._find(kid, algorithm)
-        if key is None and time.monotonic() - self._fetched_at > JWKS_MIN_REFRESH_SECONDS:
+        if key is None and time.monotonic() - self._attempted_at > JWKS_MIN_REFRESH_SECONDS:
             await self._refresh()  # key rotation at the identity provider
             key = self._find(kid, algorithm)
         if key is None:
@@ -47,7 +51,9 @@ class KeySet:
         return key
 
     def _expired(self) -> bool:
-        return time.monotonic() - self._fetched_at > self._settings.jwks_cache_seconds
+        now = time.monotonic()
+        stale = now - self._fetched_at > self._settings.jwks_cache_seconds
+        return stale and (not self._keys or now - self._attempted_at > JWKS_MIN_REFRESH_SECONDS)
 
     def _find(self, kid: str | None, algorithm: str) -> dict[str, Any] | None:
         candidates = [key for key in self._keys if _key_fits(key, algorithm)]
@@ -56,7 +62,12 @@ class KeySet:
         return candidates[0] if len(candidates) == 1 or (kid is not None and candidates) else None
 
     async def _refresh(self) -> None:
+        attempt = time.monotonic()
         async with self._lock:
+            if self._attempted_at >= attempt:
+                return  # another request refreshed while this one waited for the lock
+            # Throttle retries: while the provider is down, requests don't each wait on it.
+            self._attempted_at = time.monotonic()
             try:
                 document = await self._load()
             except (OSError, httpx.HTTPError, ValueError) as exc:
@@ -77,8 +88,9 @@ class KeySet:
                 document = response.json()
         else:
             raise ValueError("no JWKS configured")
-        if not isinstance(document, dict):
-            raise ValueError("JWKS must be a JSON object")
+        # An error body without "keys" must not replace (and so wipe) the keys we have.
+        if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+            raise ValueError("JWKS must be a JSON object with a list of keys")
         return document
 
 
@@ -138,7 +150,15 @@ class TokenVerifier:
             raise TokenError("expired") from exc
         except JWTClaimsError as exc:
             raise TokenError(_claims_reason(str(exc))) from exc
-        except JWTError as exc:
+        except (JOSEError, TypeError, ValueError) as exc:
+            # A signed but odd claim (e.g. "exp": null) or an unusable JWKS entry lands here too.
+            if not isinstance(exc, JWTError):
+                raise TokenError(
+                    "claims" if not isinstance(exc, JOSEError) else "unknown_key"
+                ) from exc
+            # python-jose reports an absent required claim as a plain JWTError, not a claims error.
+            if missing := _MISSING_CLAIM.search(str(exc)):
+                raise TokenError(_MISSING_CLAIM_REASONS.get(missing.group(1), "claims")) from exc
             raise TokenError("signature" if "ignature" in str(exc) else "malformed") from exc
 
 
@@ -169,7 +189,8 @@ def _roles(claims: dict[str, Any], path: str) -> frozenset[Role]:
         value = value.get(part) if isinstance(value, dict) else None
     names = value.split() if isinstance(value, str) else value if isinstance(value, list) else []
     known = {role.value for role in Role}
-    return frozenset(Role(name) for name in names if name in known)  # unknown roles are ignored
+    # Unknown roles are ignored, and so are non-string entries (a dict is not even hashable).
+    return frozenset(Role(name) for name in names if isinstance(name, str) and name in known)
 
 
 def mint_token(
