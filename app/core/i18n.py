@@ -45,6 +45,11 @@ REASONS: dict[str, tuple[str, str]] = {
     "missing_sub": ("لا يحمل معرّف المستخدم sub", "it carries no sub claim"),
     "claims": ("مطالباته غير صالحة", "its claims are invalid"),
     "unknown_key": ("مفتاح التوقيع غير معروف", "its signing key is unknown"),
+    "database_unreachable": ("قاعدة البيانات لا تستجيب", "database unreachable"),
+    "schema_behind": (
+        "مخطط قاعدة البيانات ليس على آخر ترحيل",
+        "database schema is not at the latest migration",
+    ),
     "keys_unavailable": ("تعذّر جلب مفاتيح التحقق", "the verification keys could not be loaded"),
 }
 

@@ -8,7 +8,12 @@ from typing import Any
 import orjson
 
 # Attributes every LogRecord has; anything else was passed with ``extra=`` and is emitted.
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# uvicorn adds "color_message" (ANSI-coloured duplicate of the message) for its own formatter.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {
+    "message",
+    "asctime",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -38,9 +38,9 @@ async def ready(request: Request) -> HealthStatus:
     try:
         revisions = await asyncio.wait_for(_revisions(database), READINESS_TIMEOUT_SECONDS)
     except (TimeoutError, SQLAlchemyError, OSError) as exc:
-        raise ServiceUnavailable(reason="database unreachable") from exc
+        raise ServiceUnavailable(reason="database_unreachable") from exc
     if revisions != head_revisions():
-        raise ServiceUnavailable(reason="database schema is not at the latest migration")
+        raise ServiceUnavailable(reason="schema_behind")
     return HealthStatus(status="ready")
 
 
