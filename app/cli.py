@@ -1,21 +1,33 @@
 """The ``beneficiary-api`` console script: serve, migrate, token, openapi."""
 
 import argparse
+import asyncio
 import json
+import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import uvicorn
+from sqlalchemy.ext.asyncio import AsyncSession
+from tqdm import tqdm
 
+from app.core.clock import local_today
 from app.core.config import ConfigurationError, Environment, Settings, get_settings
+from app.core.db import Database
 from app.core.logging import configure_logging, logging_config
 from app.core.migrations import upgrade_to_head
 from app.core.security import Role
 from app.core.tokens import mint_token
+from app.services import calendar as calendar_service
+from app.services import deadlines as deadline_service
+from app.services.calendar import CalendarRules, SeedReport
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
+logger = logging.getLogger("beneficiary.cli")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,6 +69,19 @@ def _parser() -> argparse.ArgumentParser:
     token.add_argument("--locale")
     token.set_defaults(handler=_token)
 
+    holidays = commands.add_parser("holidays", help="manage the holiday calendar")
+    holiday_commands = holidays.add_subparsers(dest="holidays_command", required=True)
+    seed = holiday_commands.add_parser("seed", help="load the Saudi baseline holidays (idempotent)")
+    seed.add_argument("--years", type=_year_range, help="e.g. 2024-2028 (default: settings)")
+    seed.set_defaults(handler=_seed_holidays)
+
+    deadlines = commands.add_parser("deadlines", help="live deadlines")
+    deadline_commands = deadlines.add_subparsers(dest="deadlines_command", required=True)
+    recompute = deadline_commands.add_parser(
+        "recompute", help="recompute live deadlines against the calendar (never earlier)"
+    )
+    recompute.set_defaults(handler=_recompute_deadlines)
+
     openapi = commands.add_parser("openapi", help="write the OpenAPI contract to a file")
     openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
     openapi.set_defaults(handler=_openapi)
@@ -84,6 +109,8 @@ def _serve(args: argparse.Namespace) -> int:
         settings.signing_secret()  # generate the development secret once, before workers fork
     if not args.no_migrate:
         upgrade_to_head(settings)
+        report = asyncio.run(_in_transaction(settings, _seed(None)))
+        logger.info("baseline holidays seeded", extra=asdict(report))
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -96,6 +123,68 @@ def _serve(args: argparse.Namespace) -> int:
         server_header=False,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
+    return 0
+
+
+def _year_range(value: str) -> range:
+    first, _, last = value.partition("-")
+    try:
+        years = range(int(first), int(last or first) + 1)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError("use YEAR or FIRST-LAST, e.g. 2024-2028") from exc
+    if not years or not 1925 <= years[0] <= years[-1] <= 2076:
+        raise argparse.ArgumentTypeError("years must run forwards within 1925-2076")
+    return years
+
+
+T = TypeVar("T")
+
+
+async def _in_transaction(
+    settings: Settings, work: Callable[[AsyncSession, Settings], Awaitable[T]]
+) -> T:
+    """Run one unit of work against the configured database and commit it."""
+    database = Database(settings)
+    try:
+        async with database.sessions() as session, session.begin():
+            return await work(session, settings)
+    finally:
+        await database.dispose()
+
+
+def _seed(years: range | None) -> Callable[[AsyncSession, Settings], Awaitable[SeedReport]]:
+    async def work(session: AsyncSession, settings: Settings) -> SeedReport:
+        wanted = years or settings.seed_years(local_today(settings.timezone))
+        rules = CalendarRules.from_settings(settings)
+        return await calendar_service.seed_baseline(session, rules, list(wanted))
+
+    return work
+
+
+def _seed_holidays(args: argparse.Namespace) -> int:
+    report = asyncio.run(_in_transaction(get_settings(), _seed(args.years)))
+    print(
+        f"baseline holidays: {report.inserted} added, {report.updated} updated, "
+        f"{report.removed} removed, {report.kept} kept as edited; "
+        f"calendar version {report.calendar_version}"
+    )
+    return 0
+
+
+async def _recompute(session: AsyncSession, settings: Settings) -> dict[str, int]:
+    snapshot = await calendar_service.load_snapshot(session, CalendarRules.from_settings(settings))
+    moved: dict[str, int] = {}
+    steps = deadline_service.registered()
+    for name, step in tqdm(steps.items(), total=len(steps), desc="recomputing", unit="resource"):
+        moved[name] = await step(session, snapshot, None)
+    return moved
+
+
+def _recompute_deadlines(_args: argparse.Namespace) -> int:
+    moved = asyncio.run(_in_transaction(get_settings(), _recompute))
+    total = sum(moved.values())
+    details = ", ".join(f"{name}: {count}" for name, count in moved.items()) or "none registered"
+    print(f"deadlines moved later: {total} ({details})")
     return 0
 
 

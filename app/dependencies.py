@@ -15,6 +15,8 @@ from app.core.idempotency import Idempotency
 from app.core.security import Permission, Principal
 from app.core.tokens import TokenError, TokenVerifier
 from app.services import idempotency as idempotency_service
+from app.services.calendar import CalendarRules, SnapshotCache
+from app.services.working_days import CalendarSnapshot
 
 # Exit before the response is sent, so a failed commit becomes an error response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
@@ -78,6 +80,23 @@ def public() -> None:
 
 PublicAccess = Depends(public)
 
+
+CanManageCalendar = Annotated[Principal, Depends(require(Permission.CALENDAR_MANAGE))]
+
+
+async def calendar_snapshot(request: Request, session: SessionDep) -> CalendarSnapshot:
+    """The current calendar, reloaded when another worker or replica has changed it."""
+    cache: SnapshotCache = request.app.state.calendar
+    return await cache.get(session)
+
+
+def calendar_rules(request: Request) -> CalendarRules:
+    cache: SnapshotCache = request.app.state.calendar
+    return cache.rules
+
+
+CalendarDep = Annotated[CalendarSnapshot, Depends(calendar_snapshot)]
+CalendarRulesDep = Annotated[CalendarRules, Depends(calendar_rules)]
 
 IfMatch = Annotated[int | None, Depends(parse_if_match)]
 

@@ -15,7 +15,8 @@ from app.core.metrics import Metrics
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import problem_json_openapi
 from app.core.tokens import TokenVerifier
-from app.routers import health, me
+from app.routers import calendar, health, me
+from app.services.calendar import CalendarRules, SnapshotCache
 
 DESCRIPTION = """
 **Beneficiary API of the Asir Region Emirate.** E-participation (consultations, polls,
@@ -31,6 +32,10 @@ English (Arabic is the default).
 """
 
 TAGS = [
+    {
+        "name": "calendar",
+        "description": "Working days, holidays and explained deadlines (Asia/Riyadh).",
+    },
     {"name": "me", "description": "The caller's own identity."},
     {"name": "operations", "description": "Health and metrics for operators."},
 ]
@@ -63,9 +68,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.database = database
     app.state.verifier = TokenVerifier(settings)
     app.state.metrics = Metrics()
+    app.state.calendar = SnapshotCache(CalendarRules.from_settings(settings))
     install_error_handlers(app)
     app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
-    for module in (health, me):
+    for module in (calendar, health, me):
         app.include_router(module.router)
     app.add_middleware(
         RequestContextMiddleware,

@@ -2,8 +2,9 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class Clock(Protocol):
@@ -39,6 +40,11 @@ _current: Clock = SystemClock()
 def now() -> datetime:
     """The current instant, timezone-aware, in UTC."""
     return _current.now()
+
+
+def local_today(timezone: str) -> date:
+    """Today's date in the given zone (calendar dates are Asia/Riyadh dates)."""
+    return now().astimezone(ZoneInfo(timezone)).date()
 
 
 @contextmanager

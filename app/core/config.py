@@ -2,6 +2,7 @@
 
 import os
 import secrets
+from datetime import date, time
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,16 @@ class Environment(StrEnum):
     DEVELOPMENT = "development"
     TEST = "test"
     PRODUCTION = "production"
+
+
+class Weekday(StrEnum):
+    MONDAY = "monday"
+    TUESDAY = "tuesday"
+    WEDNESDAY = "wednesday"
+    THURSDAY = "thursday"
+    FRIDAY = "friday"
+    SATURDAY = "saturday"
+    SUNDAY = "sunday"
 
 
 class ConfigurationError(RuntimeError):
@@ -53,8 +64,39 @@ class Settings(BaseSettings):
     max_request_bytes: int = Field(1_048_576, ge=1024)
     idempotency_ttl_hours: int = Field(24, ge=1)
     timezone: str = "Asia/Riyadh"
+    weekend: Annotated[list[Weekday], NoDecode] = [Weekday.FRIDAY, Weekday.SATURDAY]
+    working_day_cutoff: time = time(15, 0)
+    holiday_seed_years: str | None = Field(
+        None, pattern=r"^\d{4}(-\d{4})?$", description="e.g. 2025-2028; default last year..+2"
+    )
     log_level: str = "INFO"
     shutdown_grace_seconds: int = Field(20, ge=0)
+
+    @field_validator("weekend", mode="before")
+    @classmethod
+    def _split_weekend(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip().lower() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("weekend")
+    @classmethod
+    def _some_working_days(cls, value: list["Weekday"]) -> list["Weekday"]:
+        if len(set(value)) >= len(Weekday):
+            raise ValueError("the weekend cannot cover the whole week")
+        return value
+
+    @property
+    def weekend_numbers(self) -> frozenset[int]:
+        """Python weekday numbers (Monday 0) of the weekend days."""
+        return frozenset(list(Weekday).index(day) for day in self.weekend)
+
+    def seed_years(self, today: date) -> range:
+        """The years to seed baseline holidays for: configured, else last year to two ahead."""
+        if not self.holiday_seed_years:
+            return range(today.year - 1, today.year + 3)
+        first, _, last = self.holiday_seed_years.partition("-")
+        return range(int(first), int(last or first) + 1)
 
     @field_validator("jwt_algorithms", mode="before")
     @classmethod

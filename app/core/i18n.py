@@ -165,6 +165,36 @@ CATALOGUE: dict[str, Message] = {
         "أرسل البيانات بصيغة application/json.",
         "Send the body as application/json.",
     ),
+    "holiday_not_found": Message(
+        "لا توجد إجازة في هذا التاريخ",
+        "No holiday on this date",
+        "التاريخ {date} ليس إجازة في التقويم.",
+        "{date} is not a holiday in the calendar.",
+    ),
+    "holiday_exists": Message(
+        "الإجازة مسجلة مسبقًا",
+        "Holiday already recorded",
+        "هذه التواريخ مسجلة إجازات رسمية أو يدوية: {date}؛ عدّلها بطلب PATCH.",
+        "These dates already hold an official or manual holiday: {date}; change them with PATCH.",
+    ),
+    "date_out_of_range": Message(
+        "التاريخ خارج النطاق المدعوم",
+        "Date out of range",
+        "التاريخ {date} خارج نطاق تقويم أم القرى المدعوم (1924-08-01 إلى 2077-11-16).",
+        "{date} is outside the supported Umm al-Qura range (1924-08-01 to 2077-11-16).",
+    ),
+    "invalid_date_range": Message(
+        "نطاق تواريخ غير صالح",
+        "Invalid date range",
+        "يجب ألا يسبق تاريخ النهاية تاريخ البداية.",
+        "The end date must not be before the start date.",
+    ),
+    "date_range_too_long": Message(
+        "نطاق التواريخ طويل جدًا",
+        "Date range too long",
+        "يمكن إضافة {limit} يومًا على الأكثر في طلب واحد.",
+        "At most {limit} days can be added in one request.",
+    ),
     "rate_limited": Message(
         "طلبات كثيرة",
         "Too many requests",

@@ -54,6 +54,31 @@ async def record(
     return event
 
 
+async def record_many(
+    session: AsyncSession,
+    actor: Principal | None,
+    action: str,
+    entity_type: str,
+    changes: Sequence[tuple[str, Mapping[str, Any]]],
+) -> int:
+    """One event per ``(entity_id, details)`` pair, added in one flush (for batch changes)."""
+    roles = sorted(role.value for role in actor.roles) if actor else []
+    session.add_all(
+        AuditEvent(
+            actor_sub=actor.sub if actor else None,
+            actor_roles=roles,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            request_id=current_request_id(),
+            details=dict(details),
+        )
+        for entity_id, details in changes
+    )
+    await session.flush()
+    return len(changes)
+
+
 async def history(session: AsyncSession, entity: Auditable) -> Sequence[AuditEvent]:
     """An item's audit trail, oldest first."""
     statement = (
