@@ -130,6 +130,7 @@ async def add_holidays(
     that already holds an official or manual holiday is a 409, so nothing is half-written.
     """
     days = _date_range(start, end)
+    await lock_calendar(session)
     existing = {row.day: row for row in await _rows_between(session, start, end)}
     taken = [d for d, row in existing.items() if not row.withdrawn and row.source != "baseline"]
     if taken:
@@ -171,6 +172,7 @@ async def update_holiday(
     expected_version: int | None,
 ) -> Holiday:
     """Confirm, rename, re-source or set the reference of one holiday."""
+    await lock_calendar(session)
     holiday = await get_holiday(session, day)
     ensure_version(holiday, expected_version)
     for field, value in changes.items():
@@ -190,6 +192,7 @@ async def withdraw_holiday(
     expected_version: int | None,
 ) -> None:
     """Turn a holiday back into a working day (e.g. a baseline estimate that proved wrong)."""
+    await lock_calendar(session)
     holiday = await get_holiday(session, day)
     ensure_version(holiday, expected_version)
     holiday.withdrawn, holiday.updated_by = True, by.sub
@@ -215,6 +218,14 @@ async def _changed(
     )
     await deadlines.recompute_all(session, await load_snapshot(session, rules), by)
     return version
+
+
+async def lock_calendar(session: AsyncSession) -> None:
+    """Serialise calendar edits, and seeding by replicas that start together, on the state row.
+
+    On SQLite the transaction already holds the write lock (BEGIN IMMEDIATE).
+    """
+    await session.execute(select(CalendarState.id).where(CalendarState.id == 1).with_for_update())
 
 
 async def bump_version(session: AsyncSession) -> int:
@@ -250,6 +261,7 @@ async def seed_baseline(
     drops baseline estimates that the package no longer lists.
     """
     wanted = {row.date: row for row in baseline_holidays(years)}
+    await lock_calendar(session)
     stored = {
         row.day: row
         for row in await _rows_between(session, date(min(years), 1, 1), date(max(years), 12, 31))
