@@ -22,7 +22,8 @@ def format_reference(prefix: str, year: int, number: int) -> str:
 
 def local_year(at: datetime | None = None) -> int:
     """The year in the service's time zone (a request filed on 31 Dec 22:00 UTC is next year)."""
-    return (at or clock.now()).astimezone(ZoneInfo(get_settings().timezone)).year
+    zone = get_settings().timezone
+    return at.astimezone(ZoneInfo(zone)).year if at else clock.local_today(zone).year
 
 
 async def next_reference(session: AsyncSession, prefix: str, *, year: int | None = None) -> str:
