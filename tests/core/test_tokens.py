@@ -23,7 +23,7 @@ from app.core.config import Settings
 from app.core.db import Database
 from app.core.i18n import REASONS
 from app.main import create_app
-from tests.conftest import TEST_SECRET, make_settings
+from tests.conftest import TEST_SECRET, client_for, make_settings
 
 PROBLEM = "application/problem+json"
 ISSUER = "https://sso.asir.example/realms/beneficiaries"
@@ -63,8 +63,7 @@ def assert_invalid_token(response: httpx.Response, reason: str) -> None:
 
 @asynccontextmanager
 async def serving(settings: Settings, database: Database) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(settings, database=database))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with client_for(create_app(settings, database=database)) as client:
         yield client
 
 

@@ -9,6 +9,7 @@ import pytest
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
+from tests.conftest import client_for
 
 
 async def test_liveness_answers_without_the_database(client: httpx.AsyncClient) -> None:
@@ -35,9 +36,7 @@ async def test_not_ready_when_database_is_unreachable(
     }[kind]
     broken = settings.model_copy(update={"database_url": url})
     database = Database(broken)
-    app = create_app(broken, database=database)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with client_for(create_app(broken, database=database)) as client:
         response = await client.get("/health/ready", headers={"Accept-Language": "en"})
     await database.dispose()
     assert response.status_code == 503
@@ -50,9 +49,7 @@ async def test_not_ready_when_database_is_unreachable(
 async def test_not_ready_when_schema_is_behind(fresh_database_url: str, settings: Settings) -> None:
     empty = settings.model_copy(update={"database_url": fresh_database_url})
     database = Database(empty)
-    app = create_app(empty, database=database)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with client_for(create_app(empty, database=database)) as client:
         response = await client.get("/health/ready", headers={"Accept-Language": "en"})
     await database.dispose()
     assert response.status_code == 503

@@ -16,7 +16,7 @@ from app.core.security import ROLE_PERMISSIONS, Permission, Principal, Role
 from app.core.tokens import TokenVerifier, mint_token
 from app.dependencies import require
 from app.main import create_app
-from tests.conftest import TEST_SECRET, make_settings
+from tests.conftest import TEST_SECRET, client_for, make_settings
 
 PROBLEM = "application/problem+json"
 EN = {"Accept-Language": "en"}
@@ -169,8 +169,7 @@ async def manage_calendar(
 @pytest.fixture
 async def guarded_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     app.include_router(guarded)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    async with client_for(app) as client:
         yield client
 
 
