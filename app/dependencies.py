@@ -9,6 +9,7 @@ from fastapi.security import HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.concurrency import parse_if_match
+from app.core.crypto import PersonalDataCipher
 from app.core.db import get_session
 from app.core.errors import Forbidden, Unauthorized
 from app.core.idempotency import Idempotency
@@ -82,6 +83,25 @@ PublicAccess = Depends(public)
 
 
 CanManageCalendar = Annotated[Principal, Depends(require(Permission.CALENDAR_MANAGE))]
+CanManageConsultations = Annotated[Principal, Depends(require(Permission.CONSULTATIONS_MANAGE))]
+CanManagePolls = Annotated[Principal, Depends(require(Permission.POLLS_MANAGE))]
+CanRespondToPolls = Annotated[Principal, Depends(require(Permission.POLLS_RESPOND))]
+CanCreateSubmissions = Annotated[Principal, Depends(require(Permission.SUBMISSIONS_CREATE))]
+CanWithdrawOwnSubmissions = Annotated[
+    Principal, Depends(require(Permission.SUBMISSIONS_WITHDRAW_OWN))
+]
+CanTriageSubmissions = Annotated[Principal, Depends(require(Permission.SUBMISSIONS_TRIAGE))]
+CanDecideSubmissions = Annotated[Principal, Depends(require(Permission.SUBMISSIONS_DECIDE))]
+CanImportSubmissions = Annotated[Principal, Depends(require(Permission.SUBMISSIONS_IMPORT))]
+CanPublishFeedback = Annotated[Principal, Depends(require(Permission.FEEDBACK_PUBLISH))]
+
+
+def personal_data_cipher(request: Request) -> PersonalDataCipher:
+    cipher: PersonalDataCipher = request.app.state.cipher
+    return cipher
+
+
+CipherDep = Annotated[PersonalDataCipher, Depends(personal_data_cipher)]
 
 
 async def calendar_snapshot(request: Request, session: SessionDep) -> CalendarSnapshot:

@@ -9,13 +9,22 @@ from fastapi_offline import FastAPIOffline
 
 from app import __version__
 from app.core.config import Settings, get_settings
+from app.core.crypto import PersonalDataCipher
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.metrics import Metrics
 from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import problem_json_openapi
 from app.core.tokens import TokenVerifier
-from app.routers import calendar, health, me
+from app.routers import (
+    calendar,
+    consultations,
+    feedback_reports,
+    health,
+    me,
+    polls,
+    submissions,
+)
 from app.services.calendar import CalendarRules, SnapshotCache
 
 DESCRIPTION = """
@@ -32,6 +41,13 @@ English (Arabic is the default).
 """
 
 TAGS = [
+    {"name": "consultations", "description": "Public consultations and their lifecycle."},
+    {"name": "polls", "description": "Opinion polls on consultations and their results."},
+    {
+        "name": "submissions",
+        "description": "Suggestions, complaints and comments from every channel.",
+    },
+    {"name": "feedback", "description": "How the input to a consultation was used."},
     {
         "name": "calendar",
         "description": "Working days, holidays and explained deadlines (Asia/Riyadh).",
@@ -69,9 +85,10 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.verifier = TokenVerifier(settings)
     app.state.metrics = Metrics()
     app.state.calendar = SnapshotCache(CalendarRules.from_settings(settings))
+    app.state.cipher = PersonalDataCipher(settings.personal_data_keys())
     install_error_handlers(app)
     app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
-    for module in (calendar, health, me):
+    for module in (calendar, consultations, polls, feedback_reports, submissions, health, me):
         app.include_router(module.router)
     app.add_middleware(
         RequestContextMiddleware,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -16,6 +17,7 @@ SYMMETRIC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"})
 DEFAULT_DATA_DIR = Path("var")
 SECRET_FILE_NAME = "jwt-secret"  # noqa: S105  (a file name, not a secret)
+ENCRYPTION_KEY_FILE_NAME = "encryption-key"
 MIN_SECRET_LENGTH = 32
 
 
@@ -60,6 +62,12 @@ class Settings(BaseSettings):
     jwt_audience: str | None = None
     jwt_leeway_seconds: int = Field(30, ge=0, le=300)
     jwt_roles_claim: str = "roles"
+
+    encryption_keys: SecretStr | None = Field(
+        None, description="Comma-separated Fernet keys, newest first; the first encrypts."
+    )
+    complaint_response_working_days: int = Field(10, ge=1, le=365)
+    feedback_period_days: int = Field(30, ge=1, le=365)
 
     max_request_bytes: int = Field(1_048_576, ge=1024)
     idempotency_ttl_hours: int = Field(24, ge=1)
@@ -146,7 +154,18 @@ class Settings(BaseSettings):
             return self.jwt_secret.get_secret_value()
         if self.environment is Environment.PRODUCTION:
             raise ConfigurationError("BENEFICIARY_JWT_SECRET is required for HS algorithms")
-        return _generated_secret(self.data_dir / SECRET_FILE_NAME)
+        return _generated_secret(self.data_dir / SECRET_FILE_NAME, secrets.token_urlsafe(48))
+
+    def personal_data_keys(self) -> list[str]:
+        """Fernet keys for personal data: configured, or one generated under the data directory."""
+        if self.encryption_keys is not None:
+            return [
+                k.strip() for k in self.encryption_keys.get_secret_value().split(",") if k.strip()
+            ]
+        if self.environment is Environment.PRODUCTION:
+            raise ConfigurationError("BENEFICIARY_ENCRYPTION_KEYS is required in production")
+        key = Fernet.generate_key().decode("ascii")
+        return [_generated_secret(self.data_dir / ENCRYPTION_KEY_FILE_NAME, key)]
 
     def production_problems(self) -> list[str]:
         """Reasons the settings are unsafe in production, empty when they are fine."""
@@ -163,6 +182,8 @@ class Settings(BaseSettings):
             )
         if self.uses_asymmetric_keys and not (self.jwt_jwks_url or self.jwt_jwks_file):
             problems.append("RS/ES algorithms need BENEFICIARY_JWT_JWKS_URL or _JWKS_FILE")
+        if self.encryption_keys is None:
+            problems.append("production needs BENEFICIARY_ENCRYPTION_KEYS for personal data")
         if not self.jwt_issuer or not self.jwt_audience:
             problems.append("production needs BENEFICIARY_JWT_ISSUER and BENEFICIARY_JWT_AUDIENCE")
         return problems
@@ -178,7 +199,7 @@ def _weak_secret(secret: SecretStr | None) -> bool:
     return len(value) < MIN_SECRET_LENGTH or value in {"secret", "changeme", "development"}
 
 
-def _generated_secret(path: Path) -> str:
+def _generated_secret(path: Path, candidate: str) -> str:
     if path.exists():
         return _read_secret(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,7 +208,7 @@ def _generated_secret(path: Path) -> str:
     staging = path.with_name(f".{path.name}.{secrets.token_hex(8)}")
     descriptor = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-        handle.write(secrets.token_urlsafe(48))
+        handle.write(candidate)
     try:
         os.link(staging, path)
     except FileExistsError:

@@ -8,12 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from app.core.config import SECRET_FILE_NAME, ConfigurationError, Environment, Settings
 from app.main import create_app
 
 GOOD_SECRET = "a-production-signing-secret-of-forty-plus-characters"
+ENCRYPTION_KEY = Fernet.generate_key().decode()
 POSTGRES = "postgresql+asyncpg://beneficiary@db.internal:5432/beneficiary"
 
 
@@ -33,6 +35,7 @@ def production(tmp_path: Path, **overrides: Any) -> Settings:
         "jwt_secret": GOOD_SECRET,
         "jwt_issuer": "https://sso.asir.example/realms/beneficiaries",
         "jwt_audience": "beneficiary-api",
+        "encryption_keys": ENCRYPTION_KEY,
     }
     return Settings(**(values | overrides))
 
@@ -58,6 +61,7 @@ def test_production_with_rs256_and_a_jwks_file_needs_no_secret(tmp_path: Path) -
         ({"database_url": "sqlite+aiosqlite:///var/beneficiary.db"}, "PostgreSQL"),
         ({"database_url": ""}, "PostgreSQL"),  # the default is a SQLite file under data_dir
         ({"jwt_secret": None}, "set BENEFICIARY_JWT_SECRET"),
+        ({"encryption_keys": None}, "BENEFICIARY_ENCRYPTION_KEYS"),
         ({"jwt_secret": "short-but-not-empty"}, "at least 32 characters"),
         ({"jwt_issuer": None}, "BENEFICIARY_JWT_ISSUER and BENEFICIARY_JWT_AUDIENCE"),
         ({"jwt_audience": None}, "BENEFICIARY_JWT_ISSUER and BENEFICIARY_JWT_AUDIENCE"),
@@ -68,6 +72,7 @@ def test_production_with_rs256_and_a_jwks_file_needs_no_secret(tmp_path: Path) -
         "sqlite",
         "default-sqlite",
         "no-secret",
+        "no-encryption-key",
         "short-secret",
         "no-issuer",
         "no-audience",
@@ -205,3 +210,17 @@ def test_default_database_is_a_sqlite_file_in_the_data_directory(tmp_path: Path)
         == f"sqlite+aiosqlite:///{tmp_path.as_posix()}/beneficiary.db"
     )
     assert Settings(data_dir=tmp_path, database_url=POSTGRES).is_sqlite is False
+
+
+def test_development_generates_one_personal_data_key_and_keeps_it(tmp_path: Path) -> None:
+    settings = Settings(environment=Environment.DEVELOPMENT, data_dir=tmp_path)
+    first = settings.personal_data_keys()
+    assert first == settings.personal_data_keys()
+    Fernet(first[0].encode())  # a usable key
+    assert stat.S_IMODE((tmp_path / "encryption-key").stat().st_mode) == 0o600
+
+
+def test_configured_keys_are_listed_newest_first(tmp_path: Path) -> None:
+    newest, older = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    settings = Settings(data_dir=tmp_path, encryption_keys=f"{newest}, {older}")
+    assert settings.personal_data_keys() == [newest, older]

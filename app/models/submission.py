@@ -1,0 +1,85 @@
+"""Submissions: suggestions, complaints and comments from every channel, and their decisions."""
+
+import datetime as dt
+import uuid
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey, Versioned
+
+
+class SubmissionKind(StrEnum):
+    SUGGESTION = "suggestion"
+    COMPLAINT = "complaint"
+    COMMENT = "comment"
+
+
+class SubmissionStatus(StrEnum):
+    RECEIVED = "received"
+    UNDER_REVIEW = "under_review"
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+
+
+class Priority(StrEnum):
+    P1 = "P1"
+    P2 = "P2"
+    P3 = "P3"
+    P4 = "P4"
+
+
+class Submission(UUIDPrimaryKey, Timestamps, Versioned, Base):
+    __tablename__ = "submissions"
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id"),
+        Index("ix_submissions_received_at_id", "received_at", "id"),
+        Index("ix_submissions_status", "status"),
+        Index("ix_submissions_kind", "kind"),
+        Index("ix_submissions_channel", "channel"),
+        Index("ix_submissions_consultation_status", "consultation_id", "status"),
+        Index("ix_submissions_submitter", "submitter_sub", "received_at"),
+        Index("ix_submissions_topic", "topic"),
+        Index("ix_submissions_priority", "priority"),
+        Index("ix_submissions_response_due_date", "response_due_date"),
+    )
+
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    channel: Mapped[str] = mapped_column(String(20))
+    consultation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("consultations.id"))
+    body: Mapped[str] = mapped_column(Text)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default=SubmissionStatus.RECEIVED.value)
+    received_at: Mapped[dt.datetime]
+    # Who may read it as its owner: the token's sub for own submissions, None for imports.
+    submitter_sub: Mapped[str | None] = mapped_column(String(255))
+    external_id: Mapped[str | None] = mapped_column(String(255))
+    imported_by: Mapped[str | None] = mapped_column(String(255))
+    # Personal data, encrypted at rest (Fernet token): contact details and the source handle.
+    contact_encrypted: Mapped[str | None] = mapped_column(Text)
+    source_handle_encrypted: Mapped[str | None] = mapped_column(Text)
+
+    # Classification: the automatic values, and a human override kept beside them.
+    auto_topic: Mapped[str | None] = mapped_column(String(40))
+    auto_priority: Mapped[str | None] = mapped_column(String(2))
+    topic_override: Mapped[str | None] = mapped_column(String(40))
+    priority_override: Mapped[str | None] = mapped_column(String(2))
+    overridden_by: Mapped[str | None] = mapped_column(String(255))
+    overridden_at: Mapped[dt.datetime | None]
+    # The effective values (override, else automatic), kept for filtering and indexes.
+    topic: Mapped[str | None] = mapped_column(String(40))
+    priority: Mapped[str | None] = mapped_column(String(2))
+
+    disposition: Mapped[str | None] = mapped_column(String(20))
+    decision_reason: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    decided_by: Mapped[str | None] = mapped_column(String(255))
+    decided_at: Mapped[dt.datetime | None]
+    withdrawn_at: Mapped[dt.datetime | None]
+
+    # Complaints: a working-day response period, derived from received_at and the calendar.
+    response_working_days: Mapped[int | None]
+    response_due_date: Mapped[dt.date | None] = mapped_column(Date)
+    calendar_version: Mapped[int | None]

@@ -1,0 +1,5 @@
+"""Routes for consultations (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["consultations"])

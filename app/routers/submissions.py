@@ -1,0 +1,5 @@
+"""Routes for submissions (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["submissions"])
