@@ -24,6 +24,7 @@ from app.core.security import Role
 from app.core.tokens import mint_token
 from app.services import calendar as calendar_service
 from app.services import deadlines as deadline_service
+from app.services import submissions as _submissions  # noqa: F401 (registers its deadline step)
 from app.services.calendar import CalendarRules, SeedReport
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")

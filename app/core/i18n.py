@@ -51,6 +51,23 @@ REASONS: dict[str, tuple[str, str]] = {
         "database schema is not at the latest migration",
     ),
     "keys_unavailable": ("تعذّر جلب مفاتيح التحقق", "the verification keys could not be loaded"),
+    # Why a poll answer does not fit its question (code invalid_answer).
+    "answer_unknown_question": (
+        "السؤال ليس من أسئلة هذا الاستطلاع",
+        "the question is not in this poll",
+    ),
+    "answer_repeated_question": ("أُجيب عن السؤال أكثر من مرة", "the question is answered twice"),
+    "answer_required_missing": ("لم تُجب عن سؤال إلزامي", "a required question has no answer"),
+    "answer_wrong_kind": (
+        "نوع الإجابة لا يناسب نوع السؤال",
+        "the kind of answer does not fit the question",
+    ),
+    "answer_one_option": ("يُختار خيار واحد بالضبط", "choose exactly one option"),
+    "answer_repeated_option": ("اختير الخيار نفسه أكثر من مرة", "an option is chosen twice"),
+    "answer_unknown_option": (
+        "الخيار ليس من خيارات السؤال",
+        "an option is not one of the question's options",
+    ),
 }
 
 
@@ -237,6 +254,32 @@ CATALOGUE: dict[str, Message] = {
         "الإجابة لا تطابق السؤال: {reason}",
         "The answer does not fit its question: {reason}",
     ),
+    "poll_not_editable": Message(
+        "لا يمكن تعديل الاستطلاع",
+        "Poll cannot be edited",
+        "تُعدَّل أسئلة الاستطلاع والاستشارة مسودة أو مجدولة أو مفتوحة فقط (حالتها {status}).",
+        "Poll questions change only while the consultation is draft, scheduled or open "
+        "(it is {status}).",
+    ),
+    "poll_empty": Message(
+        "لا يوجد استطلاع",
+        "No poll",
+        "ليس لهذه الاستشارة أسئلة استطلاع للإجابة عنها.",
+        "This consultation has no poll questions to answer.",
+    ),
+    "poll_response_not_found": Message(
+        "لا توجد إجابة",
+        "No poll response",
+        "لم تُجب على استطلاع هذه الاستشارة.",
+        "You have not answered this consultation's poll.",
+    ),
+    "poll_results_not_public": Message(
+        "نتائج الاستطلاع غير منشورة",
+        "Poll results not public",
+        "تُنشر نتائج الاستطلاع بعد إغلاق الاستشارة، أو أثناءها إذا أتاحت النتائج المباشرة.",
+        "Poll results are public once the consultation closes, or while it is open when it "
+        "shows live results.",
+    ),
     "submission_not_found": Message(
         "المشاركة غير موجودة",
         "Submission not found",
@@ -248,6 +291,12 @@ CATALOGUE: dict[str, Message] = {
         "Invalid disposition",
         "النتيجة {disposition} لا تناسب مشاركة من نوع {kind}.",
         "The disposition {disposition} does not apply to a {kind}.",
+    ),
+    "submission_closed": Message(
+        "المشاركة مغلقة",
+        "Submission closed",
+        "لا يمكن تغيير تصنيف مشاركة بُتّ فيها أو سُحبت (حالتها {status}).",
+        "A decided or withdrawn submission can no longer be classified (it is {status}).",
     ),
     "feedback_incomplete": Message(
         "لم يكتمل البت في المشاركات",
@@ -266,6 +315,31 @@ CATALOGUE: dict[str, Message] = {
         "No feedback report",
         "لم يُنشر تقرير تغذية راجعة لهذه الاستشارة بعد.",
         "No feedback report has been published for this consultation yet.",
+    ),
+    "consultation_closing_passed": Message(
+        "انقضى موعد الإغلاق",
+        "Closing time has passed",
+        "موعد إغلاق الاستشارة قد مضى، فلا يمكن نشرها أو إبقاؤها مجدولة؛ عدّل موعد الإغلاق أولًا.",
+        "The consultation's closing time has passed, so it cannot be published or stay "
+        "scheduled; move closes_at first.",
+    ),
+    "feedback_already_published": Message(
+        "نُشر تقرير التغذية الراجعة",
+        "Feedback report already published",
+        "نُشر تقرير التغذية الراجعة لهذه الاستشارة فلم يعد تعديله ممكنًا.",
+        "This consultation's feedback report is published and can no longer change.",
+    ),
+    "highlight_not_in_consultation": Message(
+        "المشاركة ليست من هذه الاستشارة",
+        "Submission not in this consultation",
+        "المشاركة {submission_id} ليست من مشاركات هذه الاستشارة.",
+        "Submission {submission_id} was not made to this consultation.",
+    ),
+    "highlight_not_adopted": Message(
+        "المشاركة غير معتمدة",
+        "Submission not adopted",
+        "تُقتبس في التقرير المشاركات التي بُتّ فيها بالاعتماد الكلي أو الجزئي فقط ({submission_id}).",
+        "Only inputs decided as adopted or partially adopted can be highlighted ({submission_id}).",
     ),
     "rate_limited": Message(
         "طلبات كثيرة",

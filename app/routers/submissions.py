@@ -1,5 +1,406 @@
-"""Routes for submissions (being built)."""
+"""Submissions: filing and imports, reads scoped by role, triage, decisions and withdrawal."""
 
-from fastapi import APIRouter
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
-router = APIRouter(tags=["submissions"])
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from app.core import clock
+from app.core.concurrency import set_etag
+from app.core.errors import Forbidden
+from app.core.pagination import PageParams, page_params
+from app.core.security import Permission, Principal
+from app.dependencies import (
+    CalendarDep,
+    CanCreateSubmissions,
+    CanDecideSubmissions,
+    CanImportSubmissions,
+    CanTriageSubmissions,
+    CanWithdrawOwnSubmissions,
+    CipherDep,
+    IdempotencyDep,
+    IfMatch,
+    PrincipalDep,
+    SessionDep,
+)
+from app.models.consultation import Channel, Topic
+from app.models.submission import Priority, Submission, SubmissionKind, SubmissionStatus
+from app.schemas.common import LocalizedText, Page
+from app.schemas.problems import problem_responses
+from app.schemas.submissions import (
+    Classification,
+    ClassificationUpdate,
+    ContactRead,
+    HistoryEvent,
+    ImportReceipt,
+    SubmissionCreate,
+    SubmissionDecision,
+    SubmissionHistory,
+    SubmissionImport,
+    SubmissionRead,
+    SubmissionReceipt,
+    SubmissionSummary,
+)
+from app.services import submission_workflow as workflow
+from app.services import submissions as submission_service
+from app.services.calendar import hijri
+from app.services.submissions import ComplaintClock, Filters, Intake, PersonalData
+from app.services.working_days import CalendarSnapshot
+
+router = APIRouter(prefix="/v1/submissions", tags=["submissions"], responses=problem_responses(422))
+READ_ERRORS = problem_responses(401, 403, 404)
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412)
+SubmissionId = Annotated[uuid.UUID, Path(description="The submission's id.")]
+
+
+def require_any(*permissions: Permission) -> Callable[[Principal], Awaitable[Principal]]:
+    """Admit callers holding at least one of the permissions (401 anonymous, else 403)."""
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        if not any(principal.has(permission) for permission in permissions):
+            raise Forbidden(permission=" | ".join(permission.value for permission in permissions))
+        return principal
+
+    return dependency
+
+
+# Submitters read their own, participation officers and analysts all (analysts without
+# personal data); the history is for submitters and officers.
+CanReadSubmissions = Annotated[
+    Principal,
+    Depends(
+        require_any(
+            Permission.SUBMISSIONS_READ_OWN,
+            Permission.SUBMISSIONS_TRIAGE,
+            Permission.ANALYTICS_READ,
+        )
+    ),
+]
+CanReadSubmissionHistory = Annotated[
+    Principal,
+    Depends(require_any(Permission.SUBMISSIONS_READ_OWN, Permission.SUBMISSIONS_TRIAGE)),
+]
+
+
+def complaint_clock(request: Request, snapshot: CalendarDep) -> ComplaintClock:
+    return ComplaintClock(snapshot, request.app.state.settings.complaint_response_working_days)
+
+
+ComplaintClockDep = Annotated[ComplaintClock, Depends(complaint_clock)]
+
+
+def list_filters(
+    status: SubmissionStatus | None = None,
+    kind: SubmissionKind | None = None,
+    channel: Channel | None = None,
+    consultation_id: uuid.UUID | None = None,
+    topic: Topic | None = None,
+    priority: Priority | None = None,
+    overdue: Annotated[
+        bool | None, Query(description="Complaints undecided after their due date.")
+    ] = None,
+    q: Annotated[
+        str | None, Query(min_length=1, max_length=200, description="Search the body.")
+    ] = None,
+) -> Filters:
+    return Filters(
+        status=status.value if status else None,
+        kind=kind.value if kind else None,
+        channel=channel.value if channel else None,
+        consultation_id=consultation_id,
+        topic=topic.value if topic else None,
+        priority=priority.value if priority else None,
+        overdue=overdue,
+        q=q,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=SubmissionReceipt,
+    summary="Submit a suggestion, complaint or comment",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def create_submission(
+    body: SubmissionCreate,
+    session: SessionDep,
+    principal: CanCreateSubmissions,
+    complaints: ComplaintClockDep,
+    cipher: CipherDep,
+    idempotency: IdempotencyDep,
+) -> Response:
+    """File input through the website, the app or a portal form; a complaint gets a due date."""
+    if (replay := await idempotency.replay()) is not None:
+        return replay
+    intake = Intake(
+        body.kind, body.channel, body.body, body.consultation_id, _contact(body.contact)
+    )
+    submission = await submission_service.create(
+        session, by=principal, intake=intake, complaints=complaints, cipher=cipher
+    )
+    receipt = SubmissionReceipt(**_receipt(submission, complaints.snapshot))
+    return await idempotency.respond(receipt, headers=_created_headers(submission))
+
+
+@router.post(
+    "/imports",
+    status_code=201,
+    summary="Import input from a channel",
+    responses={
+        200: {"model": ImportReceipt, "description": "Imported before: the stored submission."},
+        **problem_responses(401, 403, 404, 409),
+    },
+)
+async def import_submission(
+    body: SubmissionImport,
+    session: SessionDep,
+    principal: CanImportSubmissions,
+    complaints: ComplaintClockDep,
+    cipher: CipherDep,
+    response: Response,
+) -> ImportReceipt:
+    """Import from any channel; a repeated (channel, external_id) is a 200 with the first import.
+
+    A repeat creates nothing and returns the stored submission even when its content differs.
+    """
+    intake = Intake(
+        body.kind, body.channel, body.body, body.consultation_id, _contact(body.contact)
+    )
+    submission, created = await submission_service.import_submission(
+        session,
+        by=principal,
+        intake=intake,
+        external_id=body.external_id,
+        received_at=body.received_at,
+        source_handle=body.source_handle,
+        complaints=complaints,
+        cipher=cipher,
+    )
+    response.status_code = 201 if created else 200
+    response.headers.update(_created_headers(submission))
+    if not created:
+        response.headers["Idempotent-Replayed"] = "true"
+    receipt = _receipt(submission, complaints.snapshot)
+    return ImportReceipt(**receipt, external_id=body.external_id)
+
+
+@router.get("", summary="List submissions", responses=problem_responses(400, 401, 403))
+async def list_submissions(
+    session: SessionDep,
+    principal: CanReadSubmissions,
+    snapshot: CalendarDep,
+    filters: Annotated[Filters, Depends(list_filters)],
+    page: Annotated[PageParams, Depends(page_params)],
+) -> Page[SubmissionSummary]:
+    """List newest first: a beneficiary their own, officers and analysts all; no personal data."""
+    today = clock.local_today(snapshot.timezone)
+    rows, cursor = await submission_service.list_submissions(
+        session, principal, filters=filters, today=today, page=page
+    )
+    items = [SubmissionSummary(**_summary(row, today)) for row in rows]
+    return Page[SubmissionSummary](items=items, next_cursor=cursor)
+
+
+@router.get("/{submission_id}", summary="Read a submission", responses=READ_ERRORS)
+async def get_submission(
+    submission_id: SubmissionId,
+    session: SessionDep,
+    principal: CanReadSubmissions,
+    snapshot: CalendarDep,
+    cipher: CipherDep,
+    response: Response,
+) -> SubmissionRead:
+    """Read one submission; contact details for its submitter and officers (officers audited)."""
+    submission = await submission_service.get_readable(session, principal, submission_id)
+    personal = await submission_service.read_personal_data(session, principal, submission, cipher)
+    set_etag(response, submission)
+    return _read(submission, principal, snapshot, personal)
+
+
+@router.get("/{submission_id}/history", summary="A submission's history", responses=READ_ERRORS)
+async def get_submission_history(
+    submission_id: SubmissionId, session: SessionDep, principal: CanReadSubmissionHistory
+) -> SubmissionHistory:
+    """List the submission's audited events, oldest first (officers' ids shown to officers only)."""
+    submission = await submission_service.get_readable(
+        session, principal, submission_id, analysts=False
+    )
+    staff = submission_service.handles(principal)
+    events = await workflow.history(session, submission)
+    items = [
+        HistoryEvent(
+            action=event.action,
+            from_state=event.from_state,
+            to_state=event.to_state,
+            at=event.occurred_at,
+            actor_role=workflow.actor_role(event),
+            actor=event.actor_sub if staff else None,
+            details=event.details,
+        )
+        for event in events
+    ]
+    return SubmissionHistory(items=items)
+
+
+@router.post("/{submission_id}/review", summary="Start reviewing", responses=WRITE_ERRORS)
+async def start_review(
+    submission_id: SubmissionId,
+    session: SessionDep,
+    principal: CanTriageSubmissions,
+    snapshot: CalendarDep,
+    response: Response,
+    expected_version: IfMatch = None,
+) -> SubmissionRead:
+    """Move a received submission to under_review (If-Match honoured)."""
+    submission = await submission_service.get_readable(session, principal, submission_id)
+    await workflow.start_review(
+        session, submission, by=principal, expected_version=expected_version
+    )
+    set_etag(response, submission)
+    return _read(submission, principal, snapshot, None)
+
+
+@router.patch(
+    "/{submission_id}/classification", summary="Set topic and priority", responses=WRITE_ERRORS
+)
+async def classify_submission(
+    submission_id: SubmissionId,
+    body: ClassificationUpdate,
+    session: SessionDep,
+    principal: CanTriageSubmissions,
+    snapshot: CalendarDep,
+    response: Response,
+    expected_version: IfMatch = None,
+) -> SubmissionRead:
+    """Override the topic and/or priority until decided; the automatic values are kept."""
+    submission = await submission_service.get_readable(session, principal, submission_id)
+    changes = body.model_dump(mode="json", exclude_unset=True)
+    await workflow.classify(
+        session, submission, by=principal, changes=changes, expected_version=expected_version
+    )
+    set_etag(response, submission)
+    return _read(submission, principal, snapshot, None)
+
+
+@router.post("/{submission_id}/decision", summary="Decide a submission", responses=WRITE_ERRORS)
+async def decide_submission(
+    submission_id: SubmissionId,
+    body: SubmissionDecision,
+    session: SessionDep,
+    principal: CanDecideSubmissions,
+    snapshot: CalendarDep,
+    response: Response,
+    expected_version: IfMatch = None,
+) -> SubmissionRead:
+    """Decide from received or under_review with a disposition valid for the kind and a reason."""
+    submission = await submission_service.get_readable(session, principal, submission_id)
+    await workflow.decide(
+        session,
+        submission,
+        by=principal,
+        disposition=body.disposition,
+        reason=body.reason.model_dump(exclude_none=True),
+        expected_version=expected_version,
+    )
+    set_etag(response, submission)
+    return _read(submission, principal, snapshot, None)
+
+
+@router.post("/{submission_id}/withdraw", summary="Withdraw my submission", responses=WRITE_ERRORS)
+async def withdraw_submission(
+    submission_id: SubmissionId,
+    session: SessionDep,
+    principal: CanWithdrawOwnSubmissions,
+    snapshot: CalendarDep,
+    response: Response,
+    expected_version: IfMatch = None,
+) -> SubmissionRead:
+    """Withdraw your own submission before it is decided."""
+    submission = await submission_service.get_own(session, principal, submission_id)
+    await workflow.withdraw(session, submission, by=principal, expected_version=expected_version)
+    set_etag(response, submission)
+    return _read(submission, principal, snapshot, None)
+
+
+# -- shaping responses ---------------------------------------------------------------------------
+
+
+def _contact(contact: Any) -> dict[str, Any] | None:
+    return contact.stored() if contact is not None else None
+
+
+def _created_headers(submission: Submission) -> dict[str, str]:
+    return {"Location": f"/v1/submissions/{submission.id}", "ETag": f'W/"{submission.version}"'}
+
+
+def _due(submission: Submission, snapshot: CalendarSnapshot) -> dict[str, Any]:
+    due = submission.response_due_date
+    if due is None:
+        return {"response_due_date": None, "response_due_date_hijri": None, "response_due_at": None}
+    at = snapshot.deadline_instant(due).astimezone(ZoneInfo(snapshot.timezone))
+    return {"response_due_date": due, "response_due_date_hijri": hijri(due), "response_due_at": at}
+
+
+RECEIPT_COLUMNS = ("id", "reference", "status", "kind", "channel", "consultation_id", "received_at")
+SUMMARY_COLUMNS = (
+    *RECEIPT_COLUMNS,
+    "body",
+    "topic",
+    "priority",
+    "disposition",
+    "response_due_date",
+)
+
+
+def _receipt(submission: Submission, snapshot: CalendarSnapshot) -> dict[str, Any]:
+    return {name: getattr(submission, name) for name in RECEIPT_COLUMNS} | _due(
+        submission, snapshot
+    )
+
+
+def _summary(submission: Submission, today: date) -> dict[str, Any]:
+    due = submission.response_due_date
+    return {name: getattr(submission, name) for name in SUMMARY_COLUMNS} | {
+        "response_due_date_hijri": hijri(due) if due else None,
+        "overdue": submission_service.is_overdue(submission, today),
+    }
+
+
+def _read(
+    submission: Submission,
+    principal: Principal,
+    snapshot: CalendarSnapshot,
+    personal: PersonalData | None,
+) -> SubmissionRead:
+    """The detail; officers' ids only for officers, personal data only when ``personal`` given."""
+    staff = submission_service.handles(principal)
+    reason = submission.decision_reason
+    return SubmissionRead(
+        **_summary(submission, clock.local_today(snapshot.timezone)),
+        imported=submission.external_id is not None,
+        external_id=submission.external_id if staff else None,
+        classification=Classification(
+            auto_topic=submission.auto_topic,
+            auto_priority=submission.auto_priority,
+            topic_override=submission.topic_override,
+            priority_override=submission.priority_override,
+            overridden_by=submission.overridden_by if staff else None,
+            overridden_at=submission.overridden_at,
+        ),
+        decision_reason=LocalizedText.model_validate(reason) if reason else None,
+        decided_by=submission.decided_by if staff else None,
+        decided_at=submission.decided_at,
+        withdrawn_at=submission.withdrawn_at,
+        response_working_days=submission.response_working_days,
+        response_due_at=_due(submission, snapshot)["response_due_at"],
+        calendar_version=submission.calendar_version,
+        contact=ContactRead.model_validate(personal.contact)
+        if personal and personal.contact
+        else None,
+        source_handle=personal.source_handle if personal else None,
+        version=submission.version,
+    )
