@@ -1,13 +1,12 @@
 """Submissions: filing and importing input, receipts, reads, triage and decisions."""
 
 import datetime as dt
-import re
 import uuid
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
+    EmailStr,
     Field,
     StringConstraints,
     field_validator,
@@ -23,19 +22,8 @@ from app.services.submissions import Disposition
 # Beneficiaries file through the emirate's own front ends; other channels come via imports.
 BeneficiaryChannel = Literal[Channel.WEBSITE, Channel.MOBILE_APP, Channel.PORTAL_FORM]
 
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
-
-
-def _email(value: str) -> str:
-    if not _EMAIL.match(value):
-        raise ValueError("not an e-mail address")
-    return value
-
-
 Name = Annotated[PlainText, StringConstraints(max_length=200)]
-Email = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=254), AfterValidator(_email)
-]
+Email = Annotated[EmailStr, StringConstraints(max_length=254)]
 Phone = Annotated[
     str, StringConstraints(strip_whitespace=True, pattern=r"^\+?[0-9][0-9 ()-]{3,30}$")
 ]
