@@ -82,6 +82,35 @@ def public() -> None:
 PublicAccess = Depends(public)
 
 
+def require_any(*permissions: Permission) -> Callable[[Principal], Awaitable[Principal]]:
+    """Admit callers holding at least one of the permissions (401 anonymous, else 403)."""
+
+    async def dependency(principal: PrincipalDep) -> Principal:
+        if not any(principal.has(permission) for permission in permissions):
+            raise Forbidden(permission=" | ".join(permission.value for permission in permissions))
+        return principal
+
+    return dependency
+
+
+# Submitters read their own, participation officers and analysts all (analysts without
+# personal data); the history is for submitters and officers.
+CanReadSubmissions = Annotated[
+    Principal,
+    Depends(
+        require_any(
+            Permission.SUBMISSIONS_READ_OWN,
+            Permission.SUBMISSIONS_TRIAGE,
+            Permission.ANALYTICS_READ,
+        )
+    ),
+]
+CanReadSubmissionHistory = Annotated[
+    Principal,
+    Depends(require_any(Permission.SUBMISSIONS_READ_OWN, Permission.SUBMISSIONS_TRIAGE)),
+]
+
+
 CanManageCalendar = Annotated[Principal, Depends(require(Permission.CALENDAR_MANAGE))]
 CanManageConsultations = Annotated[Principal, Depends(require(Permission.CONSULTATIONS_MANAGE))]
 CanManagePolls = Annotated[Principal, Depends(require(Permission.POLLS_MANAGE))]

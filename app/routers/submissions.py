@@ -1,7 +1,6 @@
 """Submissions: filing and imports, reads scoped by role, triage, decisions and withdrawal."""
 
 import uuid
-from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -10,20 +9,20 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.core import clock
 from app.core.concurrency import set_etag
-from app.core.errors import Forbidden
 from app.core.pagination import PageParams, page_params
-from app.core.security import Permission, Principal
+from app.core.security import Principal
 from app.dependencies import (
     CalendarDep,
     CanCreateSubmissions,
     CanDecideSubmissions,
     CanImportSubmissions,
+    CanReadSubmissionHistory,
+    CanReadSubmissions,
     CanTriageSubmissions,
     CanWithdrawOwnSubmissions,
     CipherDep,
     IdempotencyDep,
     IfMatch,
-    PrincipalDep,
     SessionDep,
 )
 from app.models.consultation import Channel, Topic
@@ -54,35 +53,6 @@ router = APIRouter(prefix="/v1/submissions", tags=["submissions"], responses=pro
 READ_ERRORS = problem_responses(401, 403, 404)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412)
 SubmissionId = Annotated[uuid.UUID, Path(description="The submission's id.")]
-
-
-def require_any(*permissions: Permission) -> Callable[[Principal], Awaitable[Principal]]:
-    """Admit callers holding at least one of the permissions (401 anonymous, else 403)."""
-
-    async def dependency(principal: PrincipalDep) -> Principal:
-        if not any(principal.has(permission) for permission in permissions):
-            raise Forbidden(permission=" | ".join(permission.value for permission in permissions))
-        return principal
-
-    return dependency
-
-
-# Submitters read their own, participation officers and analysts all (analysts without
-# personal data); the history is for submitters and officers.
-CanReadSubmissions = Annotated[
-    Principal,
-    Depends(
-        require_any(
-            Permission.SUBMISSIONS_READ_OWN,
-            Permission.SUBMISSIONS_TRIAGE,
-            Permission.ANALYTICS_READ,
-        )
-    ),
-]
-CanReadSubmissionHistory = Annotated[
-    Principal,
-    Depends(require_any(Permission.SUBMISSIONS_READ_OWN, Permission.SUBMISSIONS_TRIAGE)),
-]
 
 
 def complaint_clock(request: Request, snapshot: CalendarDep) -> ComplaintClock:
