@@ -122,6 +122,28 @@ CanWithdrawOwnSubmissions = Annotated[
 CanTriageSubmissions = Annotated[Principal, Depends(require(Permission.SUBMISSIONS_TRIAGE))]
 CanDecideSubmissions = Annotated[Principal, Depends(require(Permission.SUBMISSIONS_DECIDE))]
 CanImportSubmissions = Annotated[Principal, Depends(require(Permission.SUBMISSIONS_IMPORT))]
+CanFileInformationRequests = Annotated[
+    Principal, Depends(require(Permission.INFORMATION_REQUESTS_CREATE))
+]
+CanWithdrawOwnInformationRequests = Annotated[
+    Principal, Depends(require(Permission.INFORMATION_REQUESTS_WITHDRAW_OWN))
+]
+CanHandleInformationRequests = Annotated[
+    Principal, Depends(require(Permission.INFORMATION_REQUESTS_HANDLE))
+]
+CanReadInformationRequests = Annotated[
+    Principal,
+    Depends(
+        require_any(
+            Permission.INFORMATION_REQUESTS_READ_OWN, Permission.INFORMATION_REQUESTS_HANDLE
+        )
+    ),
+]
+CanFileAppeals = Annotated[Principal, Depends(require(Permission.APPEALS_FILE))]
+CanDecideAppeals = Annotated[Principal, Depends(require(Permission.APPEALS_DECIDE))]
+CanReadAppeals = Annotated[
+    Principal, Depends(require_any(Permission.APPEALS_READ_OWN, Permission.APPEALS_DECIDE))
+]
 CanPublishFeedback = Annotated[Principal, Depends(require(Permission.FEEDBACK_PUBLISH))]
 
 

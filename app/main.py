@@ -17,10 +17,13 @@ from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import problem_json_openapi
 from app.core.tokens import TokenVerifier
 from app.routers import (
+    appeals,
     calendar,
     consultations,
+    disclosure_log,
     feedback_reports,
     health,
+    information_requests,
     me,
     polls,
     submissions,
@@ -48,6 +51,15 @@ TAGS = [
         "description": "Suggestions, complaints and comments from every channel.",
     },
     {"name": "feedback", "description": "How the input to a consultation was used."},
+    {
+        "name": "information-requests",
+        "description": "Requests for public information, answered within 10 working days.",
+    },
+    {"name": "appeals", "description": "Grievances against late or refused requests."},
+    {
+        "name": "disclosure-log",
+        "description": "Answered requests, published without the requester's identity.",
+    },
     {
         "name": "calendar",
         "description": "Working days, holidays and explained deadlines (Asia/Riyadh).",
@@ -88,7 +100,18 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.cipher = PersonalDataCipher(settings.personal_data_keys())
     install_error_handlers(app)
     app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
-    for module in (calendar, consultations, polls, feedback_reports, submissions, health, me):
+    for module in (
+        calendar,
+        consultations,
+        polls,
+        feedback_reports,
+        submissions,
+        information_requests,
+        appeals,
+        disclosure_log,
+        health,
+        me,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         RequestContextMiddleware,

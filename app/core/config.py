@@ -67,6 +67,11 @@ class Settings(BaseSettings):
         None, description="Comma-separated Fernet keys, newest first; the first encrypts."
     )
     complaint_response_working_days: int = Field(10, ge=1, le=365)
+    information_request_working_days: int = Field(10, ge=1, le=365)
+    appeal_decision_working_days: int = Field(10, ge=1, le=365)
+    post_appeal_response_working_days: int = Field(10, ge=1, le=365)
+    appeal_filing_window_days: int = Field(30, ge=1, le=365)
+    max_clarification_pauses: int = Field(1, ge=0, le=10)
     feedback_period_days: int = Field(30, ge=1, le=365)
 
     max_request_bytes: int = Field(1_048_576, ge=1024)

@@ -50,6 +50,16 @@ REASONS: dict[str, tuple[str, str]] = {
         "مخطط قاعدة البيانات ليس على آخر ترحيل",
         "database schema is not at the latest migration",
     ),
+    "not_late_or_refused": (
+        "الطلب لم يتأخر ولم يُرفض",
+        "the request is neither overdue nor refused, partially answered or not held",
+    ),
+    "window_closed": ("انقضت مهلة التظلم", "the filing window has closed"),
+    "appeal_already_open": ("يوجد تظلم مفتوح على هذا الطلب", "an appeal on this request is open"),
+    "ground_mismatch": (
+        "سبب التظلم لا يطابق حالة الطلب",
+        "the ground does not match the request's state",
+    ),
     "keys_unavailable": ("تعذّر جلب مفاتيح التحقق", "the verification keys could not be loaded"),
     # Why a poll answer does not fit its question (code invalid_answer).
     "answer_unknown_question": (
@@ -340,6 +350,54 @@ CATALOGUE: dict[str, Message] = {
         "Submission not adopted",
         "تُقتبس في التقرير المشاركات التي بُتّ فيها بالاعتماد الكلي أو الجزئي فقط ({submission_id}).",
         "Only inputs decided as adopted or partially adopted can be highlighted ({submission_id}).",
+    ),
+    "information_request_not_found": Message(
+        "طلب المعلومات غير موجود",
+        "Information request not found",
+        "لا يوجد طلب معلومات بهذا المعرّف يمكنك الاطلاع عليه.",
+        "There is no information request with this id that you can see.",
+    ),
+    "legal_ground_required": Message(
+        "يلزم سند نظامي",
+        "Legal ground required",
+        "الرفض أو الإجابة الجزئية يتطلبان سندًا نظاميًا واحدًا على الأقل مع تسبيب.",
+        "A refusal or partial answer needs at least one legal ground and an explanation.",
+    ),
+    "citation_required": Message(
+        "يلزم ذكر النظام",
+        "Citation required",
+        "السند other_law يتطلب ذكر النظام والمادة.",
+        "The other_law ground needs a citation of the law and article.",
+    ),
+    "clarification_limit_reached": Message(
+        "تجاوز حد طلبات الإيضاح",
+        "Clarification limit reached",
+        "لا يمكن إيقاف المهلة لطلب إيضاح أكثر من {limit} مرة.",
+        "The clock cannot be paused for clarification more than {limit} time(s).",
+    ),
+    "appeal_not_found": Message(
+        "التظلم غير موجود",
+        "Appeal not found",
+        "لا يوجد تظلم بهذا المعرّف يمكنك الاطلاع عليه.",
+        "There is no appeal with this id that you can see.",
+    ),
+    "appeal_not_eligible": Message(
+        "لا يحق التظلم",
+        "Appeal not eligible",
+        "لا يمكن تقديم هذا التظلم: {reason}.",
+        "This appeal cannot be filed: {reason}.",
+    ),
+    "conflict_of_interest": Message(
+        "تعارض مصالح",
+        "Conflict of interest",
+        "لا يبت في التظلم من أسند الطلب أو عالجه أو بت فيه.",
+        "An officer who assigned, handled or decided the request cannot decide its appeal.",
+    ),
+    "disclosure_entry_not_found": Message(
+        "القيد غير موجود في سجل الإفصاح",
+        "Disclosure entry not found",
+        "لا يوجد قيد بهذا المعرّف في سجل الإفصاح.",
+        "There is no disclosure log entry with this id.",
     ),
     "rate_limited": Message(
         "طلبات كثيرة",
