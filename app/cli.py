@@ -22,8 +22,10 @@ from app.core.logging import configure_logging, logging_config
 from app.core.migrations import upgrade_to_head
 from app.core.security import Role
 from app.core.tokens import mint_token
+from app.services import appeals as _appeals  # noqa: F401 (registers its deadline step)
 from app.services import calendar as calendar_service
 from app.services import deadlines as deadline_service
+from app.services import information_requests as _information_requests  # noqa: F401 (registers its deadline step)
 from app.services import submissions as _submissions  # noqa: F401 (registers its deadline step)
 from app.services.calendar import CalendarRules, SeedReport
 

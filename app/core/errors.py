@@ -25,6 +25,8 @@ class AppError(Exception):
 
     status: int = 400
     code: str = "bad_request"
+    # Params also rendered as top-level problem members (RFC 9457 extensions), for machines.
+    members: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -89,6 +91,7 @@ def problem_response(
     params: Mapping[str, object] | None = None,
     errors: Sequence[Mapping[str, Any]] = (),
     headers: Mapping[str, str] | None = None,
+    members: Mapping[str, object] | None = None,
 ) -> Response:
     language = i18n.negotiate(request.headers.get("accept-language"))
     message = i18n.message(code)
@@ -104,6 +107,7 @@ def problem_response(
     }
     if errors:
         body["errors"] = list(errors)
+    body |= {name: value for name, value in (members or {}).items() if name not in body}
     response_headers = {"Content-Language": language, **(headers or {})}
     if request_id:
         response_headers["X-Request-ID"] = request_id
@@ -124,6 +128,7 @@ async def _app_error(request: Request, exc: Exception) -> Response:
         params=exc.params,
         errors=exc.errors,
         headers=exc.headers,
+        members={name: exc.params[name] for name in exc.members if name in exc.params},
     )
 
 

@@ -399,6 +399,18 @@ CATALOGUE: dict[str, Message] = {
         "لا يوجد قيد بهذا المعرّف في سجل الإفصاح.",
         "There is no disclosure log entry with this id.",
     ),
+    "disclosure_not_allowed": Message(
+        "لا يُنشر هذا الطلب",
+        "Request cannot be published",
+        "يُنشر في سجل الإفصاح ما أُجيب كليًا أو جزئيًا فقط؛ حالة الطلب {status}.",
+        "Only answered or partially answered requests are published; this one is {status}.",
+    ),
+    "disclosure_already_published": Message(
+        "نُشر الطلب من قبل",
+        "Already published",
+        "لهذا الطلب قيد في سجل الإفصاح.",
+        "This request already has an entry in the disclosure log.",
+    ),
     "rate_limited": Message(
         "طلبات كثيرة",
         "Too many requests",

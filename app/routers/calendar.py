@@ -33,7 +33,6 @@ from app.schemas.common import LocalizedText, Page
 from app.schemas.problems import problem_responses
 from app.services import calendar as calendar_service
 from app.services.calendar import ensure_in_range, hijri
-from app.services.working_days import LedgerEntry
 
 router = APIRouter(prefix="/v1/calendar", tags=["calendar"], responses=problem_responses(422))
 ONE_DAY = timedelta(days=1)
@@ -137,22 +136,7 @@ async def compute_deadline(
         calendar_version=snapshot.version,
         # From the receipt date: a start pushed past an estimated holiday depends on it too.
         estimated=snapshot.estimated_in(snapshot.local_date(received_at) - ONE_DAY, due),
-        ledger=[ledger_day(entry) for entry in snapshot.ledger(start, due)],
-    )
-
-
-def ledger_day(entry: LedgerEntry) -> LedgerDay:
-    name = None
-    if entry.holiday is not None:
-        name = LocalizedText(ar=entry.holiday.name_ar, en=entry.holiday.name_en)
-    return LedgerDay(
-        date=entry.date,
-        date_hijri=hijri(entry.date),
-        counted=entry.counted,
-        day=entry.day,
-        reason=entry.reason,
-        holiday_name=name,
-        estimated=entry.estimated,
+        ledger=[LedgerDay.of(entry) for entry in snapshot.ledger(start, due)],
     )
 
 

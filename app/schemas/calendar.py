@@ -7,6 +7,8 @@ from pydantic import AwareDatetime, Field, model_validator
 
 from app.models.holiday import HolidaySource
 from app.schemas.common import LocalizedText, PlainText, Schema
+from app.services.calendar import hijri
+from app.services.working_days import LedgerEntry
 
 EditableSource = Literal[HolidaySource.OFFICIAL, HolidaySource.MANUAL]
 
@@ -97,6 +99,22 @@ class LedgerDay(Schema):
     reason: Literal["weekend", "holiday"] | None
     holiday_name: LocalizedText | None
     estimated: bool = Field(description="Skipped because of an unconfirmed estimate.")
+
+    @classmethod
+    def of(cls, entry: LedgerEntry) -> "LedgerDay":
+        """One date of an explained deadline, with its Hijri date and the holiday's name."""
+        name = None
+        if entry.holiday is not None:
+            name = LocalizedText(ar=entry.holiday.name_ar, en=entry.holiday.name_en)
+        return cls(
+            date=entry.date,
+            date_hijri=hijri(entry.date),
+            counted=entry.counted,
+            day=entry.day,
+            reason=entry.reason,
+            holiday_name=name,
+            estimated=entry.estimated,
+        )
 
 
 class DeadlineRead(Schema):

@@ -20,6 +20,11 @@ class Problem(BaseModel):
     code: str = Field(description="Stable machine-readable error code.")
     request_id: str | None
     errors: list[FieldProblem] | None = None
+    reason: str | None = Field(
+        None,
+        description="Why, for errors that have machine-readable reasons "
+        "(e.g. appeal_not_eligible: not_late_or_refused, window_closed, appeal_already_open).",
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
