@@ -144,6 +144,7 @@ CanDecideAppeals = Annotated[Principal, Depends(require(Permission.APPEALS_DECID
 CanReadAppeals = Annotated[
     Principal, Depends(require_any(Permission.APPEALS_READ_OWN, Permission.APPEALS_DECIDE))
 ]
+CanManageDatasets = Annotated[Principal, Depends(require(Permission.DATASETS_MANAGE))]
 CanPublishFeedback = Annotated[Principal, Depends(require(Permission.FEEDBACK_PUBLISH))]
 
 

@@ -19,7 +19,10 @@ from app.core.tokens import TokenVerifier
 from app.routers import (
     appeals,
     calendar,
+    catalog,
+    ckan,
     consultations,
+    datasets,
     disclosure_log,
     feedback_reports,
     health,
@@ -56,6 +59,9 @@ TAGS = [
         "description": "Requests for public information, answered within 10 working days.",
     },
     {"name": "appeals", "description": "Grievances against late or refused requests."},
+    {"name": "datasets", "description": "Datasets published proactively, on a schedule."},
+    {"name": "dcat", "description": "The catalogue as DCAT-AP 3 (JSON-LD and Turtle)."},
+    {"name": "ckan", "description": "A read-only CKAN-compatible action API for harvesters."},
     {
         "name": "disclosure-log",
         "description": "Answered requests, published without the requester's identity.",
@@ -109,6 +115,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         information_requests,
         appeals,
         disclosure_log,
+        catalog,  # before datasets: /v1/datasets/{slug}.jsonld must win over /v1/datasets/{slug}
+        datasets,
+        ckan,
         health,
         me,
     ):

@@ -411,6 +411,24 @@ CATALOGUE: dict[str, Message] = {
         "لهذا الطلب قيد في سجل الإفصاح.",
         "This request already has an entry in the disclosure log.",
     ),
+    "dataset_not_found": Message(
+        "مجموعة البيانات غير موجودة",
+        "Dataset not found",
+        "لا توجد مجموعة بيانات منشورة بهذا المعرّف أو الاسم المختصر.",
+        "There is no published dataset with this id or slug.",
+    ),
+    "slug_taken": Message(
+        "الاسم المختصر مستخدم",
+        "Slug already used",
+        "الاسم المختصر {slug} مستخدم لمجموعة بيانات أخرى.",
+        "The slug {slug} is already used by another dataset.",
+    ),
+    "release_exists": Message(
+        "الإصدار مسجل",
+        "Release already recorded",
+        "سُجّل إصدار لهذه المجموعة بتاريخ {date} من قبل.",
+        "A release of this dataset on {date} is already recorded.",
+    ),
     "rate_limited": Message(
         "طلبات كثيرة",
         "Too many requests",

@@ -3,6 +3,7 @@
 from app.models.appeal import Appeal
 from app.models.audit_event import AuditEvent
 from app.models.consultation import Consultation, PollAnswer, PollQuestion, PollResponse
+from app.models.dataset import Dataset, DatasetKeyword, Distribution, Release
 from app.models.feedback_report import FeedbackReport
 from app.models.holiday import CalendarState, Holiday
 from app.models.idempotency_key import IdempotencyKey
@@ -16,7 +17,10 @@ __all__ = [
     "CalendarState",
     "Clarification",
     "Consultation",
+    "Dataset",
+    "DatasetKeyword",
     "DisclosureEntry",
+    "Distribution",
     "FeedbackReport",
     "Holiday",
     "IdempotencyKey",
@@ -25,5 +29,6 @@ __all__ = [
     "PollQuestion",
     "PollResponse",
     "ReferenceCounter",
+    "Release",
     "Submission",
 ]

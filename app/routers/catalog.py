@@ -1,0 +1,5 @@
+"""Routes for catalog (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["dcat"])

@@ -1,0 +1,5 @@
+"""Routes for ckan (being built)."""
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["ckan"])
