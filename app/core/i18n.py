@@ -429,6 +429,36 @@ CATALOGUE: dict[str, Message] = {
         "سُجّل إصدار لهذه المجموعة بتاريخ {date} من قبل.",
         "A release of this dataset on {date} is already recorded.",
     ),
+    "unknown_licence": Message(
+        "ترخيص غير معروف",
+        "Unknown licence",
+        "الترخيص {licence} ليس من تراخيص الفهرس: {known}.",
+        "The licence {licence} is not one of the catalogue's: {known}.",
+    ),
+    "unknown_format": Message(
+        "صيغة غير معروفة",
+        "Unknown format",
+        "الصيغة {format} ليست من صيغ الفهرس: {known}.",
+        "The format {format} is not one of the catalogue's: {known}.",
+    ),
+    "release_in_future": Message(
+        "تاريخ إصدار في المستقبل",
+        "Release date in the future",
+        "لا يُسجل إصدار بتاريخ {date} بعد تاريخ اليوم {today} (بتوقيت الرياض).",
+        "A release cannot be recorded on {date}, after today ({today}, Asia/Riyadh).",
+    ),
+    "slug_not_editable": Message(
+        "لا يتغير الاسم المختصر",
+        "Slug cannot change",
+        "يتغير الاسم المختصر ما دامت المجموعة مسودة فقط؛ حالتها {status}.",
+        "The slug changes only while the dataset is a draft; it is {status}.",
+    ),
+    "distribution_not_found": Message(
+        "التوزيع غير موجود",
+        "Distribution not found",
+        "لا يوجد توزيع بهذا المعرّف في مجموعة البيانات هذه.",
+        "This dataset has no distribution with this id.",
+    ),
     "rate_limited": Message(
         "طلبات كثيرة",
         "Too many requests",

@@ -207,7 +207,7 @@ async def test_feedback_published_on_time_counts_every_disposition(
         "total": 6,
     }
     assert [item["submission_id"] for item in body["highlights"]] == [adopted, partly]
-    assert "0555" not in str(body) and "Ahmad" not in str(body)
+    assert "0555 123 456" not in str(body) and "Ahmad" not in str(body)
     status = (await client.get(f"/v1/consultations/{consultation}")).json()
     assert (status["status"], status["feedback_overdue"]) == ("feedback_published", False)
     async with database.sessions() as session:
