@@ -5,7 +5,7 @@ import uuid
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -81,7 +81,7 @@ class Distribution(UUIDPrimaryKey, Timestamps, Versioned, Base):
     media_type: Mapped[str] = mapped_column(String(100))
     access_url: Mapped[str] = mapped_column(String(2000))
     download_url: Mapped[str | None] = mapped_column(String(2000))
-    byte_size: Mapped[int | None]
+    byte_size: Mapped[int | None] = mapped_column(BigInteger)  # files may exceed 2 GiB
     checksum_sha256: Mapped[str | None] = mapped_column(String(64))
 
 

@@ -92,8 +92,8 @@ WebUrl = Annotated[
     AfterValidator(_web_url),
     Field(json_schema_extra={"format": "uri"}, examples=["https://data.asir.gov.sa/roads.csv"]),
 ]
-# The column is a 32-bit integer on PostgreSQL.
-ByteSize = Annotated[int, Field(ge=0, le=2_147_483_647)]
+# A signed 64-bit column: any real file size fits.
+ByteSize = Annotated[int, Field(ge=0, le=2**63 - 1)]
 Checksum = Annotated[
     str,
     StringConstraints(strip_whitespace=True, to_lower=True, pattern=r"^[0-9A-Fa-f]{64}$"),

@@ -66,7 +66,7 @@ def upgrade() -> None:
         sa.Column("media_type", sa.String(length=100), nullable=False),
         sa.Column("access_url", sa.String(length=2000), nullable=False),
         sa.Column("download_url", sa.String(length=2000), nullable=True),
-        sa.Column("byte_size", sa.Integer(), nullable=True),
+        sa.Column("byte_size", sa.BigInteger(), nullable=True),
         sa.Column("checksum_sha256", sa.String(length=64), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.Column("created_at", UTC_DATETIME, nullable=False),
