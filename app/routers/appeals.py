@@ -25,16 +25,16 @@ from app.models.appeal import Appeal, AppealGround, AppealStatus
 from app.schemas.appeals import (
     AppealCreate,
     AppealDecision,
-    AppealHistory,
-    AppealHistoryEvent,
     AppealRead,
     AppealReceipt,
     AppealSummary,
 )
 from app.schemas.common import LocalizedText, Page
+from app.schemas.history import History
 from app.schemas.problems import Problem, problem_responses
 from app.services import appeal_decisions as workflow
 from app.services import appeals as appeal_service
+from app.services import audit
 from app.services.appeals import AppealRules, Filters
 from app.services.calendar import hijri
 from app.services.working_days import CalendarSnapshot
@@ -148,24 +148,12 @@ async def get_appeal(
 @router.get("/v1/appeals/{appeal_id}/history", summary="An appeal's history", responses=READ_ERRORS)
 async def get_appeal_history(
     appeal_id: AppealId, session: SessionDep, principal: CanReadAppeals
-) -> AppealHistory:
+) -> History:
     """List the appeal's audited events, oldest first (officers' ids shown to officers only)."""
     appeal = await appeal_service.get_readable(session, principal, appeal_id)
+    events = await audit.history(session, appeal)
     staff = appeal_service.decides(principal)
-    events = await workflow.history(session, appeal)
-    items = [
-        AppealHistoryEvent(
-            action=event.action,
-            from_state=event.from_state,
-            to_state=event.to_state,
-            at=event.occurred_at,
-            actor_role=workflow.actor_role(event),
-            actor=event.actor_sub if staff else None,
-            details=event.details,
-        )
-        for event in events
-    ]
-    return AppealHistory(items=items)
+    return History.of(events, staff=staff, precedence=workflow.ROLE_PRECEDENCE)
 
 
 @router.post("/v1/appeals/{appeal_id}/review", summary="Start reviewing", responses=WRITE_ERRORS)

@@ -25,9 +25,10 @@ from app.schemas.consultations import (
     ConsultationCreate,
     ConsultationRead,
     ConsultationUpdate,
-    HistoryEntry,
 )
+from app.schemas.history import AuditEntry
 from app.schemas.problems import problem_responses
+from app.services import audit
 from app.services import consultations as consultation_service
 from app.services.calendar import hijri
 from app.services.consultations import ConsultationFilters, FeedbackTerms, status_of
@@ -237,10 +238,10 @@ async def cancel_consultation(
 )
 async def consultation_history(
     consultation_id: uuid.UUID, session: SessionDep, officer: CanManageConsultations
-) -> Page[HistoryEntry]:
+) -> Page[AuditEntry]:
     """List the consultation's audited changes, oldest first (officers only)."""
     row = await consultation_service.get_readable(session, officer, consultation_id)
-    events = await consultation_service.history(session, row)
-    return Page[HistoryEntry](
-        items=[HistoryEntry.model_validate(event) for event in events], next_cursor=None
+    events = await audit.history(session, row)
+    return Page[AuditEntry](
+        items=[AuditEntry.model_validate(event) for event in events], next_cursor=None
     )

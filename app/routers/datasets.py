@@ -25,7 +25,6 @@ from app.schemas.datasets import (
     SLUG_PATTERN,
     CategoryStatisticsRead,
     DatasetCreate,
-    DatasetHistoryEvent,
     DatasetRead,
     DatasetStatisticsRead,
     DatasetUpdate,
@@ -36,7 +35,9 @@ from app.schemas.datasets import (
     ReleaseRead,
     ReleaseRecorded,
 )
+from app.schemas.history import AuditEntry
 from app.schemas.problems import problem_responses
+from app.services import audit
 from app.services import dataset_publishing as publishing
 from app.services import datasets as dataset_service
 from app.services.catalogue_vocabulary import FORMATS
@@ -266,12 +267,12 @@ async def archive_dataset(
 )
 async def dataset_history(
     dataset: DatasetKey, session: SessionDep, publisher: CanManageDatasets
-) -> Page[DatasetHistoryEvent]:
+) -> Page[AuditEntry]:
     """List the dataset's audited changes, distributions and releases included, oldest first."""
     row = await dataset_service.get_readable(session, publisher, dataset)
-    events = await dataset_service.history(session, row)
-    return Page[DatasetHistoryEvent](
-        items=[DatasetHistoryEvent.model_validate(event) for event in events], next_cursor=None
+    events = await audit.history(session, row)
+    return Page[AuditEntry](
+        items=[AuditEntry.model_validate(event) for event in events], next_cursor=None
     )
 
 

@@ -23,6 +23,7 @@ from app.dependencies import (
 from app.models.information_request import ClockOrigin, InformationCategory, RequestStatus
 from app.routers import information_request_views as views
 from app.schemas.common import Page
+from app.schemas.history import History
 from app.schemas.information_requests import (
     Assignment,
     ClarificationAnswer,
@@ -33,11 +34,10 @@ from app.schemas.information_requests import (
     InformationRequestSummary,
     RequestDeadlineRead,
     RequestDecision,
-    RequestHistory,
-    RequestHistoryEvent,
     clock_events,
 )
 from app.schemas.problems import problem_responses
+from app.services import audit
 from app.services import information_requests as request_service
 from app.services import request_handling as handling
 from app.services.information_requests import Filing, Filters
@@ -172,7 +172,7 @@ async def get_information_request_deadline(
 ) -> RequestDeadlineRead:
     """The running clock segment day by day, and every pause, resumption, reopening and move."""
     row = await request_service.get_readable(session, principal, request_id)
-    events = await handling.history(session, row)
+    events = await audit.history(session, row)
     paused = row.status == RequestStatus.AWAITING_CLARIFICATION
     return RequestDeadlineRead(
         id=row.id,
@@ -194,23 +194,15 @@ async def get_information_request_deadline(
 @router.get("/{request_id}/history", summary="A request's history", responses=READ_ERRORS)
 async def get_information_request_history(
     request_id: RequestId, session: SessionDep, principal: CanReadInformationRequests
-) -> RequestHistory:
+) -> History:
     """List the request's audited events, oldest first (officers' ids shown to officers only)."""
     row = await request_service.get_readable(session, principal, request_id)
-    staff = request_service.handles(principal)
-    items = [
-        RequestHistoryEvent(
-            action=event.action,
-            from_state=event.from_state,
-            to_state=event.to_state,
-            at=event.occurred_at,
-            actor_role=handling.actor_role(event),
-            actor=event.actor_sub if staff else None,
-            details=handling.details_for(event, staff=staff),
-        )
-        for event in await handling.history(session, row)
-    ]
-    return RequestHistory(items=items)
+    return History.of(
+        await audit.history(session, row),
+        staff=request_service.handles(principal),
+        precedence=handling.ROLE_PRECEDENCE,
+        staff_details=handling.STAFF_DETAILS,
+    )
 
 
 @router.post(

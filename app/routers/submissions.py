@@ -28,21 +28,21 @@ from app.dependencies import (
 from app.models.consultation import Channel, Topic
 from app.models.submission import Priority, Submission, SubmissionKind, SubmissionStatus
 from app.schemas.common import LocalizedText, Page
+from app.schemas.history import History
 from app.schemas.problems import problem_responses
 from app.schemas.submissions import (
     Classification,
     ClassificationUpdate,
     ContactRead,
-    HistoryEvent,
     ImportReceipt,
     SubmissionCreate,
     SubmissionDecision,
-    SubmissionHistory,
     SubmissionImport,
     SubmissionRead,
     SubmissionReceipt,
     SubmissionSummary,
 )
+from app.services import audit
 from app.services import submission_workflow as workflow
 from app.services import submissions as submission_service
 from app.services.calendar import hijri
@@ -194,26 +194,14 @@ async def get_submission(
 @router.get("/{submission_id}/history", summary="A submission's history", responses=READ_ERRORS)
 async def get_submission_history(
     submission_id: SubmissionId, session: SessionDep, principal: CanReadSubmissionHistory
-) -> SubmissionHistory:
+) -> History:
     """List the submission's audited events, oldest first (officers' ids shown to officers only)."""
     submission = await submission_service.get_readable(
         session, principal, submission_id, analysts=False
     )
+    events = await audit.history(session, submission)
     staff = submission_service.handles(principal)
-    events = await workflow.history(session, submission)
-    items = [
-        HistoryEvent(
-            action=event.action,
-            from_state=event.from_state,
-            to_state=event.to_state,
-            at=event.occurred_at,
-            actor_role=workflow.actor_role(event),
-            actor=event.actor_sub if staff else None,
-            details=event.details,
-        )
-        for event in events
-    ]
-    return SubmissionHistory(items=items)
+    return History.of(events, staff=staff, precedence=workflow.ROLE_PRECEDENCE)
 
 
 @router.post("/{submission_id}/review", summary="Start reviewing", responses=WRITE_ERRORS)

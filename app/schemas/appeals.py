@@ -2,7 +2,6 @@
 
 import datetime as dt
 import uuid
-from typing import Any
 
 from pydantic import Field
 
@@ -54,17 +53,3 @@ class AppealDecision(Schema):
         "from the decision); rejected leaves it as it was."
     )
     reasoning: LocalizedText
-
-
-class AppealHistoryEvent(Schema):
-    action: str = Field(examples=["appeal.decided"])
-    from_state: str | None
-    to_state: str | None
-    at: dt.datetime
-    actor_role: str = Field(description="The role that acted (appeals_officer, ...) or system.")
-    actor: str | None = Field(description="The actor's id; shown to appeals officers only.")
-    details: dict[str, Any]
-
-
-class AppealHistory(Schema):
-    items: list[AppealHistoryEvent]

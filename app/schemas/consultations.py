@@ -112,17 +112,3 @@ class ConsultationRead(Schema):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
-
-
-class HistoryEntry(Schema):
-    """One audited change; never carries personal data."""
-
-    id: uuid.UUID
-    occurred_at: dt.datetime
-    action: str = Field(examples=["consultation.published"])
-    actor_sub: str | None
-    actor_roles: list[str]
-    from_state: str | None
-    to_state: str | None
-    request_id: str | None
-    details: dict[str, Any]

@@ -354,16 +354,3 @@ class DatasetStatisticsRead(Schema):
     published: int
     release_overdue: int
     by_category: list[CategoryStatisticsRead]
-
-
-class DatasetHistoryEvent(Schema):
-    """One audited change; never carries personal data."""
-
-    id: uuid.UUID
-    occurred_at: dt.datetime
-    action: str = Field(examples=["dataset.published"])
-    actor_sub: str | None
-    actor_roles: list[str]
-    from_state: str | None
-    to_state: str | None
-    details: dict[str, Any]

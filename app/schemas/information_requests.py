@@ -264,17 +264,3 @@ class RequestDecision(Schema):
 
     def stored_grounds(self) -> list[dict[str, Any]]:
         return [item.model_dump(mode="json") for item in self.legal_grounds]
-
-
-class RequestHistoryEvent(Schema):
-    action: str = Field(examples=["information_request.decided"])
-    from_state: str | None
-    to_state: str | None
-    at: dt.datetime
-    actor_role: str = Field(description="information_officer, beneficiary, ... or system.")
-    actor: str | None = Field(description="The actor's id; shown to information officers only.")
-    details: dict[str, Any]
-
-
-class RequestHistory(Schema):
-    items: list[RequestHistoryEvent]

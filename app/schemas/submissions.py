@@ -179,19 +179,3 @@ class SubmissionDecision(Schema):
         "out_of_scope."
     )
     reason: LocalizedText
-
-
-class HistoryEvent(Schema):
-    action: str = Field(examples=["submission.decided"])
-    from_state: str | None
-    to_state: str | None
-    at: dt.datetime
-    actor_role: str = Field(
-        description="The role that acted (participation_officer, beneficiary, ...) or system."
-    )
-    actor: str | None = Field(description="The actor's id; shown to participation officers only.")
-    details: dict[str, Any]
-
-
-class SubmissionHistory(Schema):
-    items: list[HistoryEvent]

@@ -19,7 +19,6 @@ from app.core.concurrency import ensure_version
 from app.core.errors import Conflict, InvalidTransition
 from app.core.security import Principal, Role
 from app.models.appeal import Appeal, AppealStatus
-from app.models.audit_event import AuditEvent
 from app.models.information_request import InformationRequest
 from app.services import audit, information_requests
 from app.services.appeals import LIVE, AppealRules
@@ -128,18 +127,5 @@ async def withdraw(
     return await _recorded(session, by, "appeal.withdrawn", appeal, former)
 
 
-async def history(session: AsyncSession, appeal: Appeal) -> Sequence[AuditEvent]:
-    """Every audited event of the appeal (filing, transitions, deadline moves), oldest first."""
-    return await audit.history(session, appeal)
-
-
 # The role an event is shown under when the actor's id is hidden, most specific first.
-_ROLE_ORDER = (Role.APPEALS_OFFICER, Role.ADMIN, Role.BENEFICIARY)
-
-
-def actor_role(event: AuditEvent) -> str:
-    """The acting role for the appellant's view: ``system`` when no one (e.g. the CLI) acted."""
-    if event.actor_sub is None:
-        return "system"
-    roles = set(event.actor_roles)
-    return next((role.value for role in _ROLE_ORDER if role.value in roles), "other")
+ROLE_PRECEDENCE = (Role.APPEALS_OFFICER, Role.ADMIN, Role.BENEFICIARY)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.request_context import current_request_id
-from app.core.security import Principal
+from app.core.security import Principal, Role
 from app.models.audit_event import AuditEvent
 
 
@@ -77,6 +77,15 @@ async def record_many(
     )
     await session.flush()
     return len(changes)
+
+
+def actor_role(event: AuditEvent, precedence: Sequence[Role]) -> str:
+    """The role an event is shown under when the actor's id is hidden: the first of
+    ``precedence`` the actor held, ``system`` when no one (e.g. the CLI) acted."""
+    if event.actor_sub is None:
+        return "system"
+    roles = set(event.actor_roles)
+    return next((role.value for role in precedence if role.value in roles), "other")
 
 
 async def history(session: AsyncSession, entity: Auditable) -> Sequence[AuditEvent]:

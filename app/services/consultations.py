@@ -1,7 +1,7 @@
 """Consultations: derived status, who may see which, and the rules other resources rely on."""
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,7 +17,6 @@ from app.core.errors import Conflict, InvalidTransition, NotFound, Unprocessable
 from app.core.pagination import PageParams, SortKey, paginate
 from app.core.security import Permission, Principal
 from app.core.text import like_pattern, search_text
-from app.models.audit_event import AuditEvent
 from app.models.consultation import Channel, Consultation, ConsultationStatus, Topic
 from app.schemas.consultations import ConsultationCreate
 from app.services import audit
@@ -306,11 +305,6 @@ async def cancel(
         to_state=Status.CANCELLED.value,
     )
     return consultation
-
-
-async def history(session: AsyncSession, consultation: Consultation) -> Sequence[AuditEvent]:
-    """The consultation's audit trail, oldest first."""
-    return await audit.history(session, consultation)
 
 
 def _check_period(consultation: Consultation, terms: FeedbackTerms) -> None:

@@ -17,7 +17,6 @@ from app.core.errors import NotFound
 from app.core.pagination import PageParams, SortKey, paginate
 from app.core.security import Permission, Principal
 from app.core.text import like_pattern, normalize
-from app.models.audit_event import AuditEvent
 from app.models.dataset import (
     Dataset,
     DatasetKeyword,
@@ -27,7 +26,6 @@ from app.models.dataset import (
     UpdateFrequency,
 )
 from app.models.information_request import InformationCategory
-from app.services import audit
 from app.services.dataset_schedule import release_overdue
 
 
@@ -197,11 +195,6 @@ async def get_distribution(
     if distribution is None:
         raise NotFound(code="distribution_not_found")
     return distribution
-
-
-async def history(session: AsyncSession, dataset: Dataset) -> Sequence[AuditEvent]:
-    """The dataset's audit trail (distributions and releases included), oldest first."""
-    return await audit.history(session, dataset)
 
 
 # -- the disclosure statistics feed ----------------------------------------------------------------

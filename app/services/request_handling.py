@@ -20,7 +20,6 @@ from app.core import clock
 from app.core.concurrency import ensure_version
 from app.core.errors import Conflict, InvalidTransition, UnprocessableEntity
 from app.core.security import Principal, Role
-from app.models.audit_event import AuditEvent
 from app.models.information_request import (
     Clarification,
     ClockOrigin,
@@ -263,27 +262,7 @@ async def clarifications(
     return (await session.scalars(statement)).all()
 
 
-async def history(session: AsyncSession, request: InformationRequest) -> Sequence[AuditEvent]:
-    """Every audited event of the request, oldest first (calendar moves and reopening included)."""
-    return await audit.history(session, request)
-
-
 # The role an event is shown under when the actor's id is hidden, most specific first.
-_ROLE_ORDER = (Role.INFORMATION_OFFICER, Role.APPEALS_OFFICER, Role.ADMIN, Role.BENEFICIARY)
+ROLE_PRECEDENCE = (Role.INFORMATION_OFFICER, Role.APPEALS_OFFICER, Role.ADMIN, Role.BENEFICIARY)
 # Details that name officers; the requester sees roles, not officers' ids.
 STAFF_DETAILS = frozenset({"assignee", "previous_assignee"})
-
-
-def actor_role(event: AuditEvent) -> str:
-    """The acting role for the requester's view: ``system`` when no one (e.g. the CLI) acted."""
-    if event.actor_sub is None:
-        return "system"
-    roles = set(event.actor_roles)
-    return next((role.value for role in _ROLE_ORDER if role.value in roles), "other")
-
-
-def details_for(event: AuditEvent, *, staff: bool) -> dict[str, Any]:
-    """An event's details as the viewer may see them."""
-    if staff:
-        return dict(event.details)
-    return {key: value for key, value in event.details.items() if key not in STAFF_DETAILS}

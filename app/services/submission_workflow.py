@@ -13,7 +13,6 @@ from app.core import clock
 from app.core.concurrency import ensure_version
 from app.core.errors import Conflict, InvalidTransition, UnprocessableEntity
 from app.core.security import Principal, Role
-from app.models.audit_event import AuditEvent
 from app.models.submission import Submission, SubmissionKind, SubmissionStatus
 from app.services import audit
 from app.services.submissions import DISPOSITIONS, UNDECIDED, Disposition
@@ -119,24 +118,11 @@ async def withdraw(
     return await _recorded(session, by, "submission.withdrawn", submission, former)
 
 
-async def history(session: AsyncSession, submission: Submission) -> Sequence[AuditEvent]:
-    """Every audited event of the submission, oldest first."""
-    return await audit.history(session, submission)
-
-
 # The role an event is shown under when the actor's id is hidden, most specific first.
-_ROLE_ORDER = (
+ROLE_PRECEDENCE = (
     Role.PARTICIPATION_OFFICER,
     Role.CHANNEL_INTEGRATOR,
     Role.ADMIN,
     Role.ANALYST,
     Role.BENEFICIARY,
 )
-
-
-def actor_role(event: AuditEvent) -> str:
-    """The acting role for the submitter's view: ``system`` when no one (e.g. the CLI) acted."""
-    if event.actor_sub is None:
-        return "system"
-    roles = set(event.actor_roles)
-    return next((role.value for role in _ROLE_ORDER if role.value in roles), "other")
