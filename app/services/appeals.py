@@ -4,11 +4,11 @@ The review and decision workflow lives in ``services.appeal_decisions``.
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, not_, select, update
+from sqlalchemy import ColumnElement, Select, and_, not_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,7 +19,7 @@ from app.core.security import Permission, Principal
 from app.models.appeal import Appeal, AppealGround, AppealStatus
 from app.models.information_request import InformationRequest, RequestStatus
 from app.services import audit, deadlines, request_clock
-from app.services.deadlines import LiveDeadline, audit_moves, later_due_dates
+from app.services.deadlines import LiveDeadline, apply_moves, later_due_dates
 from app.services.references import next_reference
 from app.services.working_days import CalendarSnapshot
 
@@ -260,29 +260,4 @@ async def recompute_appeal_deadlines(
     )
     live = [LiveDeadline(str(key), received, days, due) for key, received, days, due in rows]
     moves = later_due_dates(snapshot, live)
-    if moves:
-        await _store_moves(
-            session, [(m.deadline.entity_id, m.new_due_date) for m in moves], snapshot
-        )
-    await audit_moves(session, by, Appeal.__tablename__, moves, snapshot.version)
-    return len(moves)
-
-
-async def _store_moves(
-    session: AsyncSession, moves: Sequence[tuple[str, date]], snapshot: CalendarSnapshot
-) -> None:
-    """One UPDATE, executed for many rows; the version moves so clients' ETags go stale."""
-    table = Appeal.__table__
-    assert isinstance(table, Table)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("moved_id"))
-        .values(
-            due_date=bindparam("new_due_date"),
-            calendar_version=snapshot.version,
-            version=table.c.version + 1,
-            updated_at=clock.now(),
-        )
-    )
-    parameters = [{"moved_id": uuid.UUID(key), "new_due_date": due} for key, due in moves]
-    await session.execute(statement, parameters)
+    return await apply_moves(session, Appeal, "due_date", moves, snapshot, by)

@@ -5,13 +5,17 @@ recomputes its live deadlines against the new snapshot, in the same transaction 
 deadline already communicated may move later, never earlier, and every move is audited.
 """
 
+import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core import clock
+from app.core.db import Base
 from app.core.security import Principal
 from app.services import audit
 from app.services.working_days import CalendarSnapshot
@@ -94,3 +98,38 @@ async def audit_moves(
         for move in moves
     ]
     return await audit.record_many(session, by, "deadline.moved", entity_type, changes)
+
+
+async def apply_moves(
+    session: AsyncSession,
+    model: type[Base],
+    due_column: str,
+    moves: Sequence[Move],
+    snapshot: CalendarSnapshot,
+    by: Principal | None,
+) -> int:
+    """Store moved due dates with one UPDATE executed for many rows, and audit every move.
+
+    The row version moves too, so clients holding an old ETag must read the new date first.
+    """
+    if moves:
+        table = model.__table__
+        assert isinstance(table, Table)
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("moved_id"))
+            .values(
+                {
+                    due_column: bindparam("new_due_date"),
+                    "calendar_version": snapshot.version,
+                    "version": table.c.version + 1,
+                    "updated_at": clock.now(),
+                }
+            )
+        )
+        parameters = [
+            {"moved_id": uuid.UUID(move.deadline.entity_id), "new_due_date": move.new_due_date}
+            for move in moves
+        ]
+        await session.execute(statement, parameters)
+    return await audit_moves(session, by, model.__tablename__, moves, snapshot.version)

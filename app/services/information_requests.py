@@ -5,12 +5,11 @@ The officers' transitions, the requester's answer and withdrawal live in
 """
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, not_, select, tuple_, update
+from sqlalchemy import ColumnElement, Select, and_, not_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -27,7 +26,7 @@ from app.models.information_request import (
     RequestStatus,
 )
 from app.services import audit, deadlines, request_clock
-from app.services.deadlines import LiveDeadline, Move, audit_moves
+from app.services.deadlines import LiveDeadline, Move, apply_moves
 from app.services.references import next_reference
 from app.services.working_days import CalendarSnapshot
 
@@ -288,33 +287,7 @@ async def recompute_request_deadlines(
         new = request_clock.due_date(snapshot, origin, started_at, days)
         if due is not None and new > due:
             moves.append(Move(LiveDeadline(str(key), started_at, days, due), new))
-    if moves:
-        await _store_moves(session, moves, snapshot)
-    await audit_moves(session, by, r.__tablename__, moves, snapshot.version)
-    return len(moves)
-
-
-async def _store_moves(
-    session: AsyncSession, moves: Sequence[Move], snapshot: CalendarSnapshot
-) -> None:
-    """One UPDATE, executed for many rows; the version moves so clients' ETags go stale."""
-    table = InformationRequest.__table__
-    assert isinstance(table, Table)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("moved_id"))
-        .values(
-            due_date=bindparam("new_due_date"),
-            calendar_version=snapshot.version,
-            version=table.c.version + 1,
-            updated_at=clock.now(),
-        )
-    )
-    parameters = [
-        {"moved_id": uuid.UUID(move.deadline.entity_id), "new_due_date": move.new_due_date}
-        for move in moves
-    ]
-    await session.execute(statement, parameters)
+    return await apply_moves(session, r, "due_date", moves, snapshot, by)
 
 
 # -- reopening after an appeal -------------------------------------------------------------------

@@ -4,13 +4,12 @@ The triage and decision workflow lives in ``services.submission_workflow``.
 """
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Table, and_, bindparam, not_, select, update
+from sqlalchemy import ColumnElement, Select, and_, not_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +23,7 @@ from app.models.consultation import Channel, Consultation
 from app.models.submission import Submission, SubmissionKind, SubmissionStatus
 from app.services import audit, deadlines
 from app.services import consultations as consultation_service
-from app.services.deadlines import LiveDeadline, audit_moves, later_due_dates
+from app.services.deadlines import LiveDeadline, apply_moves, later_due_dates
 from app.services.references import next_reference
 from app.services.working_days import CalendarSnapshot
 
@@ -354,29 +353,4 @@ async def recompute_complaint_deadlines(
         if working_days is not None and due is not None
     ]
     moves = later_due_dates(snapshot, live)
-    if moves:
-        await _store_moves(
-            session, [(m.deadline.entity_id, m.new_due_date) for m in moves], snapshot
-        )
-    await audit_moves(session, by, Submission.__tablename__, moves, snapshot.version)
-    return len(moves)
-
-
-async def _store_moves(
-    session: AsyncSession, moves: Sequence[tuple[str, date]], snapshot: CalendarSnapshot
-) -> None:
-    """One UPDATE, executed for many rows; the version moves so clients' ETags go stale."""
-    table = Submission.__table__
-    assert isinstance(table, Table)
-    statement = (
-        update(table)
-        .where(table.c.id == bindparam("moved_id"))
-        .values(
-            response_due_date=bindparam("new_due_date"),
-            calendar_version=snapshot.version,
-            version=table.c.version + 1,
-            updated_at=clock.now(),
-        )
-    )
-    parameters = [{"moved_id": uuid.UUID(key), "new_due_date": due} for key, due in moves]
-    await session.execute(statement, parameters)
+    return await apply_moves(session, Submission, "response_due_date", moves, snapshot, by)
