@@ -1,4 +1,5 @@
-"""The ``beneficiary-api`` console script: serve, migrate, token, openapi."""
+"""The ``beneficiary-api`` console script: serve, migrate, token, holidays, deadlines, classify,
+openapi."""
 
 import argparse
 import asyncio
@@ -24,10 +25,12 @@ from app.core.security import Role
 from app.core.tokens import mint_token
 from app.services import appeals as _appeals  # noqa: F401 (registers its deadline step)
 from app.services import calendar as calendar_service
+from app.services import classification
 from app.services import deadlines as deadline_service
 from app.services import information_requests as _information_requests  # noqa: F401 (registers its deadline step)
 from app.services import submissions as _submissions  # noqa: F401 (registers its deadline step)
 from app.services.calendar import CalendarRules, SeedReport
+from app.services.classification import RerunReport
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
 logger = logging.getLogger("beneficiary.cli")
@@ -84,6 +87,17 @@ def _parser() -> argparse.ArgumentParser:
         "recompute", help="recompute live deadlines against the calendar (never earlier)"
     )
     recompute.set_defaults(handler=_recompute_deadlines)
+
+    classify = commands.add_parser(
+        "classify", help="re-classify stored input after a taxonomy change (one transaction)"
+    )
+    classify.add_argument(
+        "--all",
+        action="store_true",
+        required=True,
+        help="every submission and free-text poll answer",
+    )
+    classify.set_defaults(handler=_classify_all)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI contract to a file")
     openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
@@ -188,6 +202,25 @@ def _recompute_deadlines(_args: argparse.Namespace) -> int:
     total = sum(moved.values())
     details = ", ".join(f"{name}: {count}" for name, count in moved.items()) or "none registered"
     print(f"deadlines moved later: {total} ({details})")
+    return 0
+
+
+async def _reclassify(session: AsyncSession, _settings: Settings) -> RerunReport:
+    total = await classification.count_all(session)
+    report = RerunReport()
+    with tqdm(total=total, desc="classifying", unit="item") as progress:
+        async for report in classification.reclassify_all(session):
+            progress.update(report.submissions + report.answers - progress.n)
+    return report
+
+
+def _classify_all(_args: argparse.Namespace) -> int:
+    report = asyncio.run(_in_transaction(get_settings(), _reclassify))
+    print(
+        f"classified with taxonomy {classification.current().version}: "
+        f"{report.submissions} submissions ({report.changed} changed), "
+        f"{report.answers} free-text answers"
+    )
     return 0
 
 

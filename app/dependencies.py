@@ -146,6 +146,7 @@ CanReadAppeals = Annotated[
 ]
 CanManageDatasets = Annotated[Principal, Depends(require(Permission.DATASETS_MANAGE))]
 CanPublishFeedback = Annotated[Principal, Depends(require(Permission.FEEDBACK_PUBLISH))]
+CanReadAnalytics = Annotated[Principal, Depends(require(Permission.ANALYTICS_READ))]
 
 
 def personal_data_cipher(request: Request) -> PersonalDataCipher:

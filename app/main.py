@@ -30,6 +30,7 @@ from app.routers import (
     me,
     polls,
     submissions,
+    taxonomy,
 )
 from app.services.calendar import CalendarRules, SnapshotCache
 
@@ -118,6 +119,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         catalog,  # before datasets: /v1/datasets/{slug}.jsonld must win over /v1/datasets/{slug}
         datasets,
         ckan,
+        taxonomy,
         health,
         me,
     ):

@@ -1,6 +1,7 @@
 """Alembic environment: async engines, type comparison, one migrator at a time."""
 
 import asyncio
+from collections.abc import Callable
 
 from alembic import context
 from sqlalchemy import Connection, text
@@ -22,8 +23,21 @@ def _settings() -> Settings:
     return settings.model_copy(update={"database_url": url}) if url else settings
 
 
+def _for_this_database(dialect: str) -> Callable[..., bool]:
+    """Leave out of comparisons what the models create only on another database (``ddl_if``)."""
+
+    def include(
+        item: object, name: str | None, kind: str, reflected: bool, compare_to: object
+    ) -> bool:
+        ddl_if = getattr(item, "_ddl_if", None)
+        return ddl_if is None or ddl_if.dialect in (None, dialect)
+
+    return include
+
+
 def _run(connection: Connection) -> None:
     context.configure(
+        include_object=_for_this_database(connection.dialect.name),
         connection=connection,
         target_metadata=target_metadata,
         compare_type=True,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Dialect, MetaData, event
+from sqlalchemy import JSON, DateTime, Dialect, Index, MetaData, event
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -66,6 +66,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     # Read by SQLAlchemy when the class is created.
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSONType}  # noqa: RUF012
+
+
+def search_index(table: str) -> Index:
+    """A trigram (pg_trgm GIN) index on ``search_text`` so ``LIKE '%q%'`` uses an index on
+    PostgreSQL; SQLite gets none (a B-tree cannot serve a leading wildcard)."""
+    return Index(
+        f"ix_{table}_search_text_trgm",
+        "search_text",
+        postgresql_using="gin",
+        postgresql_ops={"search_text": "gin_trgm_ops"},
+    ).ddl_if(dialect="postgresql")
 
 
 def new_id() -> uuid.UUID:

@@ -64,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUBMISSIONS_TRIAGE,
             Permission.SUBMISSIONS_DECIDE,
             Permission.FEEDBACK_PUBLISH,
+            Permission.ANALYTICS_READ,
         }
     ),
     Role.INFORMATION_OFFICER: frozenset({Permission.INFORMATION_REQUESTS_HANDLE}),

@@ -9,7 +9,7 @@ from app.models.holiday import CalendarState, Holiday
 from app.models.idempotency_key import IdempotencyKey
 from app.models.information_request import Clarification, DisclosureEntry, InformationRequest
 from app.models.reference_counter import ReferenceCounter
-from app.models.submission import Submission
+from app.models.submission import PriorityReason, Submission
 
 __all__ = [
     "Appeal",
@@ -28,6 +28,7 @@ __all__ = [
     "PollAnswer",
     "PollQuestion",
     "PollResponse",
+    "PriorityReason",
     "ReferenceCounter",
     "Release",
     "Submission",

@@ -9,7 +9,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
-from app.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey, Versioned
+from app.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey, Versioned, search_index
 
 
 class Topic(StrEnum):
@@ -42,6 +42,7 @@ class Consultation(UUIDPrimaryKey, Timestamps, Versioned, Base):
 
     __tablename__ = "consultations"
     __table_args__ = (
+        search_index("consultations"),
         Index("ix_consultations_published_opens", "published_at", "opens_at", "id"),
         Index("ix_consultations_created_at_id", "created_at", "id"),
         Index("ix_consultations_topic", "topic"),
@@ -113,3 +114,8 @@ class PollAnswer(UUIDPrimaryKey, Base):
     option_id: Mapped[str | None] = mapped_column(String(40))
     rating: Mapped[int | None]
     text: Mapped[str | None] = mapped_column(Text)
+    # Free-text answers are classified at intake like submissions (no priority: not a request).
+    topic: Mapped[str | None] = mapped_column(String(40))
+    subtopic: Mapped[str | None] = mapped_column(String(40))
+    confidence: Mapped[float | None]
+    classifier_version: Mapped[str | None] = mapped_column(String(40))

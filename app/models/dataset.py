@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
-from app.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey, Versioned
+from app.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey, Versioned, search_index
 
 
 class UpdateFrequency(StrEnum):
@@ -31,6 +31,7 @@ class DatasetStatus(StrEnum):
 class Dataset(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __tablename__ = "datasets"
     __table_args__ = (
+        search_index("datasets"),
         Index("ix_datasets_status_modified", "status", "updated_at", "id"),
         Index("ix_datasets_category", "category"),
         Index("ix_datasets_publisher", "publisher"),

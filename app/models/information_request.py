@@ -9,7 +9,7 @@ from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
-from app.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey, Versioned
+from app.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey, Versioned, search_index
 
 
 class InformationCategory(StrEnum):
@@ -50,6 +50,7 @@ class ClockOrigin(StrEnum):
 class InformationRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __tablename__ = "information_requests"
     __table_args__ = (
+        search_index("information_requests"),
         Index("ix_information_requests_due_date_id", "due_date", "id"),
         Index("ix_information_requests_requester", "requester_sub", "received_at"),
         Index("ix_information_requests_status", "status"),
@@ -89,6 +90,10 @@ class InformationRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
     explanation: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     decided_by: Mapped[str | None] = mapped_column(String(255))
     decided_at: Mapped[dt.datetime | None]
+    # Facts frozen at the (latest) decision, for public statistics: working days from the start
+    # day to the decision date, and whether it came by the due date then communicated.
+    decision_working_days: Mapped[int | None]
+    decided_on_time: Mapped[bool | None]
     withdrawn_at: Mapped[dt.datetime | None]
 
 
@@ -111,7 +116,10 @@ class DisclosureEntry(UUIDPrimaryKey, Timestamps, Base):
     """A decided request's question and answer, published without the requester's identity."""
 
     __tablename__ = "disclosure_entries"
-    __table_args__ = (Index("ix_disclosure_entries_published_at_id", "published_at", "id"),)
+    __table_args__ = (
+        search_index("disclosure_entries"),
+        Index("ix_disclosure_entries_published_at_id", "published_at", "id"),
+    )
 
     request_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("information_requests.id", ondelete="CASCADE"), unique=True

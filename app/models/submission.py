@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from app.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey, Versioned
+from app.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey, Versioned, search_index
 
 
 class SubmissionKind(StrEnum):
@@ -34,6 +34,7 @@ class Priority(StrEnum):
 class Submission(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __tablename__ = "submissions"
     __table_args__ = (
+        search_index("submissions"),
         UniqueConstraint("channel", "external_id"),
         Index("ix_submissions_received_at_id", "received_at", "id"),
         Index("ix_submissions_status", "status"),
@@ -42,6 +43,8 @@ class Submission(UUIDPrimaryKey, Timestamps, Versioned, Base):
         Index("ix_submissions_consultation_status", "consultation_id", "status"),
         Index("ix_submissions_submitter", "submitter_sub", "received_at"),
         Index("ix_submissions_topic", "topic"),
+        # Priority rule "similar inputs": same subtopic within a window of received_at.
+        Index("ix_submissions_subtopic_received_at", "subtopic", "received_at"),
         Index("ix_submissions_priority", "priority"),
         Index("ix_submissions_response_due_date", "response_due_date"),
     )
@@ -64,13 +67,18 @@ class Submission(UUIDPrimaryKey, Timestamps, Versioned, Base):
 
     # Classification: the automatic values, and a human override kept beside them.
     auto_topic: Mapped[str | None] = mapped_column(String(40))
+    auto_subtopic: Mapped[str | None] = mapped_column(String(40))
     auto_priority: Mapped[str | None] = mapped_column(String(2))
+    confidence: Mapped[float | None]
+    classifier_version: Mapped[str | None] = mapped_column(String(40))
     topic_override: Mapped[str | None] = mapped_column(String(40))
+    subtopic_override: Mapped[str | None] = mapped_column(String(40))
     priority_override: Mapped[str | None] = mapped_column(String(2))
     overridden_by: Mapped[str | None] = mapped_column(String(255))
     overridden_at: Mapped[dt.datetime | None]
     # The effective values (override, else automatic), kept for filtering and indexes.
     topic: Mapped[str | None] = mapped_column(String(40))
+    subtopic: Mapped[str | None] = mapped_column(String(40))
     priority: Mapped[str | None] = mapped_column(String(2))
 
     disposition: Mapped[str | None] = mapped_column(String(20))
@@ -83,3 +91,20 @@ class Submission(UUIDPrimaryKey, Timestamps, Versioned, Base):
     response_working_days: Mapped[int | None]
     response_due_date: Mapped[dt.date | None] = mapped_column(Date)
     calendar_version: Mapped[int | None]
+
+
+class PriorityReason(Base):
+    """One rule that added points to a submission's automatic priority, with its evidence.
+
+    A row per rule (not a JSON list) so analytics can rank reasons with plain SQL.
+    """
+
+    __tablename__ = "submission_priority_reasons"
+
+    submission_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("submissions.id", ondelete="CASCADE"), primary_key=True
+    )
+    rule: Mapped[str] = mapped_column(String(30), primary_key=True)
+    points: Mapped[int]
+    # {"kind": ...} | {"terms": [...]} | {"count": n, "window_days": d}: never personal data.
+    evidence: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

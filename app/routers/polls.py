@@ -146,5 +146,10 @@ async def list_poll_free_text(
     rows, cursor = await poll_service.list_free_text(
         session, consultation, question_id=question_id, page=page
     )
-    items = [FreeTextRead(question_id=row.question_id, text=row.text or "") for row in rows]
+    items = [
+        FreeTextRead(
+            question_id=row.question_id, text=row.text or "", topic=row.topic, subtopic=row.subtopic
+        )
+        for row in rows
+    ]
     return Page[FreeTextRead](items=items, next_cursor=cursor)

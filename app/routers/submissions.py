@@ -1,16 +1,13 @@
 """Submissions: filing and imports, reads scoped by role, triage, decisions and withdrawal."""
 
 import uuid
-from datetime import date
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.core import clock
 from app.core.concurrency import set_etag
 from app.core.pagination import PageParams, page_params
-from app.core.security import Principal
 from app.dependencies import (
     CalendarDep,
     CanCreateSubmissions,
@@ -26,14 +23,19 @@ from app.dependencies import (
     SessionDep,
 )
 from app.models.consultation import Channel, Topic
-from app.models.submission import Priority, Submission, SubmissionKind, SubmissionStatus
-from app.schemas.common import LocalizedText, Page
+from app.models.submission import Priority, SubmissionKind, SubmissionStatus
+from app.routers.submission_views import (
+    contact_details,
+    created_headers,
+    receipt_fields,
+    submission_read,
+    summary_fields,
+)
+from app.schemas.common import Page
 from app.schemas.history import History
 from app.schemas.problems import problem_responses
 from app.schemas.submissions import (
-    Classification,
     ClassificationUpdate,
-    ContactRead,
     ImportReceipt,
     SubmissionCreate,
     SubmissionDecision,
@@ -41,13 +43,12 @@ from app.schemas.submissions import (
     SubmissionRead,
     SubmissionReceipt,
     SubmissionSummary,
+    SubtopicId,
 )
 from app.services import audit
 from app.services import submission_workflow as workflow
 from app.services import submissions as submission_service
-from app.services.calendar import hijri
-from app.services.submissions import ComplaintClock, Filters, Intake, PersonalData
-from app.services.working_days import CalendarSnapshot
+from app.services.submissions import ComplaintClock, Filters, Intake
 
 router = APIRouter(prefix="/v1/submissions", tags=["submissions"], responses=problem_responses(422))
 READ_ERRORS = problem_responses(401, 403, 404)
@@ -68,6 +69,7 @@ def list_filters(
     channel: Channel | None = None,
     consultation_id: uuid.UUID | None = None,
     topic: Topic | None = None,
+    subtopic: SubtopicId | None = None,
     priority: Priority | None = None,
     overdue: Annotated[
         bool | None, Query(description="Complaints undecided after their due date.")
@@ -82,6 +84,7 @@ def list_filters(
         channel=channel.value if channel else None,
         consultation_id=consultation_id,
         topic=topic.value if topic else None,
+        subtopic=subtopic,
         priority=priority.value if priority else None,
         overdue=overdue,
         q=q,
@@ -107,13 +110,13 @@ async def create_submission(
     if (replay := await idempotency.replay()) is not None:
         return replay
     intake = Intake(
-        body.kind, body.channel, body.body, body.consultation_id, _contact(body.contact)
+        body.kind, body.channel, body.body, body.consultation_id, contact_details(body.contact)
     )
     submission = await submission_service.create(
         session, by=principal, intake=intake, complaints=complaints, cipher=cipher
     )
-    receipt = SubmissionReceipt(**_receipt(submission, complaints.snapshot))
-    return await idempotency.respond(receipt, headers=_created_headers(submission))
+    receipt = SubmissionReceipt(**receipt_fields(submission, complaints.snapshot))
+    return await idempotency.respond(receipt, headers=created_headers(submission))
 
 
 @router.post(
@@ -138,7 +141,7 @@ async def import_submission(
     A repeat creates nothing and returns the stored submission even when its content differs.
     """
     intake = Intake(
-        body.kind, body.channel, body.body, body.consultation_id, _contact(body.contact)
+        body.kind, body.channel, body.body, body.consultation_id, contact_details(body.contact)
     )
     submission, created = await submission_service.import_submission(
         session,
@@ -151,10 +154,10 @@ async def import_submission(
         cipher=cipher,
     )
     response.status_code = 201 if created else 200
-    response.headers.update(_created_headers(submission))
+    response.headers.update(created_headers(submission))
     if not created:
         response.headers["Idempotent-Replayed"] = "true"
-    receipt = _receipt(submission, complaints.snapshot)
+    receipt = receipt_fields(submission, complaints.snapshot)
     return ImportReceipt(**receipt, external_id=body.external_id)
 
 
@@ -171,7 +174,7 @@ async def list_submissions(
     rows, cursor = await submission_service.list_submissions(
         session, principal, filters=filters, today=today, page=page
     )
-    items = [SubmissionSummary(**_summary(row, today)) for row in rows]
+    items = [SubmissionSummary(**summary_fields(row, today)) for row in rows]
     return Page[SubmissionSummary](items=items, next_cursor=cursor)
 
 
@@ -188,7 +191,7 @@ async def get_submission(
     submission = await submission_service.get_readable(session, principal, submission_id)
     personal = await submission_service.read_personal_data(session, principal, submission, cipher)
     set_etag(response, submission)
-    return _read(submission, principal, snapshot, personal)
+    return await submission_read(session, submission, principal, snapshot, personal)
 
 
 @router.get("/{submission_id}/history", summary="A submission's history", responses=READ_ERRORS)
@@ -219,7 +222,7 @@ async def start_review(
         session, submission, by=principal, expected_version=expected_version
     )
     set_etag(response, submission)
-    return _read(submission, principal, snapshot, None)
+    return await submission_read(session, submission, principal, snapshot, None)
 
 
 @router.patch(
@@ -241,7 +244,7 @@ async def classify_submission(
         session, submission, by=principal, changes=changes, expected_version=expected_version
     )
     set_etag(response, submission)
-    return _read(submission, principal, snapshot, None)
+    return await submission_read(session, submission, principal, snapshot, None)
 
 
 @router.post("/{submission_id}/decision", summary="Decide a submission", responses=WRITE_ERRORS)
@@ -265,7 +268,7 @@ async def decide_submission(
         expected_version=expected_version,
     )
     set_etag(response, submission)
-    return _read(submission, principal, snapshot, None)
+    return await submission_read(session, submission, principal, snapshot, None)
 
 
 @router.post("/{submission_id}/withdraw", summary="Withdraw my submission", responses=WRITE_ERRORS)
@@ -281,84 +284,4 @@ async def withdraw_submission(
     submission = await submission_service.get_own(session, principal, submission_id)
     await workflow.withdraw(session, submission, by=principal, expected_version=expected_version)
     set_etag(response, submission)
-    return _read(submission, principal, snapshot, None)
-
-
-# -- shaping responses ---------------------------------------------------------------------------
-
-
-def _contact(contact: Any) -> dict[str, Any] | None:
-    return contact.stored() if contact is not None else None
-
-
-def _created_headers(submission: Submission) -> dict[str, str]:
-    return {"Location": f"/v1/submissions/{submission.id}", "ETag": f'W/"{submission.version}"'}
-
-
-def _due(submission: Submission, snapshot: CalendarSnapshot) -> dict[str, Any]:
-    due = submission.response_due_date
-    if due is None:
-        return {"response_due_date": None, "response_due_date_hijri": None, "response_due_at": None}
-    at = snapshot.deadline_instant(due).astimezone(ZoneInfo(snapshot.timezone))
-    return {"response_due_date": due, "response_due_date_hijri": hijri(due), "response_due_at": at}
-
-
-RECEIPT_COLUMNS = ("id", "reference", "status", "kind", "channel", "consultation_id", "received_at")
-SUMMARY_COLUMNS = (
-    *RECEIPT_COLUMNS,
-    "body",
-    "topic",
-    "priority",
-    "disposition",
-    "response_due_date",
-)
-
-
-def _receipt(submission: Submission, snapshot: CalendarSnapshot) -> dict[str, Any]:
-    return {name: getattr(submission, name) for name in RECEIPT_COLUMNS} | _due(
-        submission, snapshot
-    )
-
-
-def _summary(submission: Submission, today: date) -> dict[str, Any]:
-    due = submission.response_due_date
-    return {name: getattr(submission, name) for name in SUMMARY_COLUMNS} | {
-        "response_due_date_hijri": hijri(due) if due else None,
-        "overdue": submission_service.is_overdue(submission, today),
-    }
-
-
-def _read(
-    submission: Submission,
-    principal: Principal,
-    snapshot: CalendarSnapshot,
-    personal: PersonalData | None,
-) -> SubmissionRead:
-    """The detail; officers' ids only for officers, personal data only when ``personal`` given."""
-    staff = submission_service.handles(principal)
-    reason = submission.decision_reason
-    return SubmissionRead(
-        **_summary(submission, clock.local_today(snapshot.timezone)),
-        imported=submission.external_id is not None,
-        external_id=submission.external_id if staff else None,
-        classification=Classification(
-            auto_topic=submission.auto_topic,
-            auto_priority=submission.auto_priority,
-            topic_override=submission.topic_override,
-            priority_override=submission.priority_override,
-            overridden_by=submission.overridden_by if staff else None,
-            overridden_at=submission.overridden_at,
-        ),
-        decision_reason=LocalizedText.model_validate(reason) if reason else None,
-        decided_by=submission.decided_by if staff else None,
-        decided_at=submission.decided_at,
-        withdrawn_at=submission.withdrawn_at,
-        response_working_days=submission.response_working_days,
-        response_due_at=_due(submission, snapshot)["response_due_at"],
-        calendar_version=submission.calendar_version,
-        contact=ContactRead.model_validate(personal.contact)
-        if personal and personal.contact
-        else None,
-        source_handle=personal.source_handle if personal else None,
-        version=submission.version,
-    )
+    return await submission_read(session, submission, principal, snapshot, None)

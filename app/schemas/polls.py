@@ -6,7 +6,7 @@ from typing import Annotated, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from app.models.consultation import ConsultationStatus, QuestionKind
+from app.models.consultation import ConsultationStatus, QuestionKind, Topic
 from app.schemas.common import LocalizedText, MultilineText, Schema
 
 MAX_QUESTIONS = 50
@@ -173,3 +173,5 @@ class FreeTextRead(Schema):
 
     question_id: uuid.UUID
     text: str
+    topic: Topic | None = Field(default=None, description="Classified at intake, as submissions.")
+    subtopic: str | None = Field(default=None, examples=["tourism"])

@@ -5,6 +5,7 @@ import uuid
 from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     EmailStr,
     Field,
@@ -17,7 +18,27 @@ from app.core import clock
 from app.models.consultation import Channel, Topic
 from app.models.submission import Priority, SubmissionKind, SubmissionStatus
 from app.schemas.common import LocalizedText, MultilineText, PlainText, Schema
+from app.services import taxonomy
 from app.services.submissions import Disposition
+
+PriorityRule = Literal["kind", "urgency_terms", "safety_terms", "similar_inputs"]
+
+
+def _known_subtopic(value: str) -> str:
+    if taxonomy.current().subtopic(value) is None:
+        raise ValueError("not a subtopic of the taxonomy (see GET /v1/taxonomy)")
+    return value
+
+
+SubtopicId = Annotated[
+    str,
+    AfterValidator(_known_subtopic),
+    Field(
+        max_length=40,
+        examples=["roads_transport"],
+        json_schema_extra={"enum": [s.id for s in taxonomy.current().subtopics]},
+    ),
+]
 
 # Beneficiaries file through the emirate's own front ends; other channels come via imports.
 BeneficiaryChannel = Literal[Channel.WEBSITE, Channel.MOBILE_APP, Channel.PORTAL_FORM]
@@ -104,10 +125,27 @@ class ImportReceipt(SubmissionReceipt):
     external_id: str
 
 
+class PriorityReasonRead(Schema):
+    rule: PriorityRule
+    points: int = Field(description="What the rule added to the priority points.")
+    evidence: dict[str, Any] = Field(
+        description='{"kind"} | {"terms": [...]} (urgency, safety) | {"count", "window_days"}',
+        examples=[{"terms": ["خطر"]}],
+    )
+    explanation: LocalizedText
+
+
 class Classification(Schema):
     auto_topic: Topic | None = Field(description="The automatic value (kept beside overrides).")
+    auto_subtopic: SubtopicId | None
     auto_priority: Priority | None
+    confidence: float | None = Field(ge=0, le=1, description="Of the automatic subtopic.")
+    classifier_version: str | None = Field(description="The taxonomy version that classified it.")
+    priority_reasons: list[PriorityReasonRead] = Field(
+        description="Why the automatic priority is what it is (see README: priority)."
+    )
     topic_override: Topic | None
+    subtopic_override: SubtopicId | None
     priority_override: Priority | None
     overridden_by: str | None = Field(description="Shown to participation officers only.")
     overridden_at: dt.datetime | None
@@ -125,6 +163,7 @@ class SubmissionSummary(Schema):
     body: str
     received_at: dt.datetime
     topic: Topic | None = Field(description="Effective: the override, else the automatic value.")
+    subtopic: SubtopicId | None = Field(description="Effective; always a subtopic of `topic`.")
     priority: Priority | None
     disposition: Disposition | None
     response_due_date: dt.date | None
@@ -160,15 +199,17 @@ class SubmissionRead(SubmissionSummary):
 
 
 class ClassificationUpdate(Schema):
-    """Override topic and/or priority; null clears an override (the automatic value applies)."""
+    """Override topic, subtopic and/or priority; null clears an override (the automatic value
+    applies). A subtopic sets its topic too."""
 
     topic: Topic | None = None
+    subtopic: SubtopicId | None = None
     priority: Priority | None = None
 
     @model_validator(mode="after")
     def _something_to_change(self) -> Self:
         if not self.model_fields_set:
-            raise ValueError("give topic, priority or both")
+            raise ValueError("give topic, subtopic or priority")
         return self
 
 

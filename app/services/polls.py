@@ -38,7 +38,7 @@ from app.schemas.polls import (
     RatingBucket,
     RatingResult,
 )
-from app.services import audit
+from app.services import audit, classification
 from app.services.consultations import status_of
 
 Status = ConsultationStatus
@@ -157,7 +157,10 @@ async def respond(
     await _insert_once(session, response)
     # Random ids, never time-ordered ones: free text is listed and paged by them, and must not
     # reveal when, or in which order, anyone answered.
-    session.add_all(PollAnswer(id=uuid.uuid4(), response_id=response.id, **row) for row in rows)
+    answers_to_store = [PollAnswer(id=uuid.uuid4(), response_id=response.id, **row) for row in rows]
+    for answer in answers_to_store:
+        classification.classify_answer(answer)
+    session.add_all(answers_to_store)
     await session.flush()
     details = {"consultation_id": str(consultation.id), "questions_answered": len(answers)}
     await audit.record(session, by, "poll.responded", response, details=details)

@@ -14,7 +14,7 @@ from app.core.concurrency import ensure_version
 from app.core.errors import Conflict, InvalidTransition, UnprocessableEntity
 from app.core.security import Principal, Role
 from app.models.submission import Submission, SubmissionKind, SubmissionStatus
-from app.services import audit
+from app.services import audit, classification
 from app.services.submissions import DISPOSITIONS, UNDECIDED, Disposition
 
 Status = SubmissionStatus
@@ -67,18 +67,17 @@ async def classify(
     changes: dict[str, str | None],
     expected_version: int | None,
 ) -> Submission:
-    """Override topic and/or priority (None clears an override); the automatic values stay."""
+    """Override topic, subtopic and/or priority (None clears one); automatic values stay."""
     ensure_version(submission, expected_version)
     if submission.status not in UNDECIDED:
         raise Conflict(code="submission_closed", status=submission.status)
-    if "topic" in changes:
-        submission.topic_override = changes["topic"]
-        submission.topic = submission.topic_override or submission.auto_topic
-    if "priority" in changes:
-        submission.priority_override = changes["priority"]
-        submission.priority = submission.priority_override or submission.auto_priority
+    classification.override(submission, changes)
     submission.overridden_by, submission.overridden_at = by.sub, clock.now()
-    details = {"topic": submission.topic, "priority": submission.priority}
+    details = {
+        "topic": submission.topic,
+        "subtopic": submission.subtopic,
+        "priority": submission.priority,
+    }
     details |= {f"{name}_override": value for name, value in changes.items()}
     await session.flush()
     await audit.record(session, by, "submission.classified", submission, details=details)

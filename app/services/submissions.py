@@ -21,8 +21,9 @@ from app.core.security import Permission, Principal
 from app.core.text import like_pattern, search_text
 from app.models.consultation import Channel, Consultation
 from app.models.submission import Submission, SubmissionKind, SubmissionStatus
-from app.services import audit, deadlines
+from app.services import audit, classification, deadlines
 from app.services import consultations as consultation_service
+from app.services.classifier import PriorityResult
 from app.services.deadlines import LiveDeadline, apply_moves, later_due_dates
 from app.services.references import next_reference
 from app.services.working_days import CalendarSnapshot
@@ -171,10 +172,11 @@ async def create(
     cipher: PersonalDataCipher,
 ) -> Submission:
     """File a beneficiary's input now, through one of the emirate's own channels."""
-    submission = await _new(session, by, intake, clock.now(), complaints, cipher)
+    submission, priority = await _new(session, by, intake, clock.now(), complaints, cipher)
     submission.submitter_sub = by.sub
     session.add(submission)
     await session.flush()
+    await classification.store_reasons(session, submission, priority)
     await _audit_intake(session, by, "submission.received", submission)
     return submission
 
@@ -200,7 +202,7 @@ async def import_submission(
     existing = await _imported(session, intake.channel, external_id)
     if existing is not None:
         return existing, False
-    submission = await _new(session, by, intake, received_at, complaints, cipher)
+    submission, priority = await _new(session, by, intake, received_at, complaints, cipher)
     submission.external_id, submission.imported_by = external_id, by.sub
     if source_handle is not None:
         submission.source_handle_encrypted = cipher.encrypt({"handle": source_handle})
@@ -212,6 +214,7 @@ async def import_submission(
         if existing is None:
             raise
         return existing, False
+    await classification.store_reasons(session, submission, priority)
     await _audit_intake(session, by, "submission.imported", submission)
     return submission, True
 
@@ -230,9 +233,9 @@ async def _new(
     received_at: datetime,
     complaints: ComplaintClock,
     cipher: PersonalDataCipher,
-) -> Submission:
+) -> tuple[Submission, PriorityResult]:
+    """A new, classified submission (not yet added), and the reasons for its priority."""
     consultation = await _accepting_consultation(session, by, intake, received_at)
-    topic = consultation.topic if consultation else None
     submission = Submission(
         reference=await next_reference(session, "SUB"),
         kind=intake.kind.value,
@@ -243,9 +246,6 @@ async def _new(
         status=Status.RECEIVED.value,
         received_at=received_at,
         contact_encrypted=cipher.encrypt(intake.contact) if intake.contact else None,
-        # The classifier comes later; until then the consultation's topic is the automatic one.
-        auto_topic=topic,
-        topic=topic,
     )
     if intake.kind is SubmissionKind.COMPLAINT:
         submission.response_working_days = complaints.working_days
@@ -253,7 +253,11 @@ async def _new(
             received_at, complaints.working_days
         )
         submission.calendar_version = complaints.snapshot.version
-    return submission
+    topic = consultation.topic if consultation else None
+    priority = await classification.classify_submission(
+        session, submission, consultation_topic=topic
+    )
+    return submission, priority
 
 
 async def _accepting_consultation(
@@ -284,6 +288,7 @@ class Filters:
     channel: str | None = None
     consultation_id: uuid.UUID | None = None
     topic: str | None = None
+    subtopic: str | None = None
     priority: str | None = None
     overdue: bool | None = None
     q: str | None = None
@@ -310,6 +315,7 @@ def _conditions(filters: Filters, today: date) -> list[ColumnElement[bool]]:
         s.channel: filters.channel,
         s.consultation_id: filters.consultation_id,
         s.topic: filters.topic,
+        s.subtopic: filters.subtopic,
         s.priority: filters.priority,
     }
     conditions = [column == value for column, value in equal.items() if value is not None]

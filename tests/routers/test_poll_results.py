@@ -183,7 +183,7 @@ async def test_officers_read_free_text_without_respondent_identifiers(
     first = await client.get(path, params={"limit": 1}, headers=officer)
     assert first.status_code == 200, first.text
     assert len(first.json()["items"]) == 1
-    assert set(first.json()["items"][0]) == {"question_id", "text"}
+    assert set(first.json()["items"][0]) == {"question_id", "text", "topic", "subtopic"}
     cursor = first.json()["next_cursor"]
     second = await client.get(path, params={"limit": 1, "cursor": cursor}, headers=officer)
     assert second.json()["next_cursor"] is None

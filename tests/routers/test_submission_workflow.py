@@ -8,6 +8,7 @@ import pytest
 
 from app.core.clock import FrozenClock
 from app.core.db import Database
+from app.services import classifier
 from tests.routers.test_submissions import (
     NOW,
     Auth,
@@ -64,16 +65,32 @@ async def test_an_override_keeps_the_automatic_classification_beside_it(
 ) -> None:
     owner, officer = auth("b1", "beneficiary"), auth("o1", "participation_officer")
     consultation = await add_consultation(database, topic="development_initiatives")
-    receipt = await submit(client, owner, consultation_id=consultation)
+    receipt = await submit(client, owner, consultation_id=consultation)  # "... طريق الملك"
     override = {"topic": "government_services", "priority": "P1"}
     response = await act(client, officer, receipt["id"], "classification", override)
     assert response.status_code == 200, response.text
     body = response.json()
-    assert (body["topic"], body["priority"]) == ("government_services", "P1")
+    assert (body["topic"], body["subtopic"], body["priority"]) == (
+        "government_services",
+        None,
+        "P1",
+    )
     assert body["classification"] == {
-        "auto_topic": "development_initiatives",
-        "auto_priority": None,
+        "auto_topic": "strategic_plans_infrastructure",
+        "auto_subtopic": "roads_transport",
+        "auto_priority": "P4",
+        "confidence": 0.5,
+        "classifier_version": classifier.current().version,
+        "priority_reasons": [
+            {
+                "rule": "kind",
+                "points": 1,
+                "evidence": {"kind": "suggestion"},
+                "explanation": {"ar": "اقتراح (+1)", "en": "A suggestion (+1)"},
+            }
+        ],
         "topic_override": "government_services",
+        "subtopic_override": None,
         "priority_override": "P1",
         "overridden_by": "o1",
         "overridden_at": "2026-03-15T09:00:00Z",
@@ -81,8 +98,9 @@ async def test_an_override_keeps_the_automatic_classification_beside_it(
     seen_by_owner = (await client.get(f"/v1/submissions/{receipt['id']}", headers=owner)).json()
     assert seen_by_owner["classification"]["overridden_by"] is None
     cleared = await act(client, officer, receipt["id"], "classification", {"topic": None})
-    assert (cleared.json()["topic"], cleared.json()["priority"]) == (
-        "development_initiatives",
+    assert (cleared.json()["topic"], cleared.json()["subtopic"], cleared.json()["priority"]) == (
+        "strategic_plans_infrastructure",
+        "roads_transport",
         "P1",
     )
     assert len(await events(database, "submission.classified")) == 2
@@ -324,7 +342,8 @@ async def filed(
         ({"kind": "complaint"}, ["recent", "late"]),
         ({"channel": "tafaul"}, ["imported"]),
         ({"consultation_id": "consultation"}, ["idea"]),
-        ({"topic": "strategic_plans_infrastructure"}, ["idea"]),
+        ({"topic": "strategic_plans_infrastructure"}, ["handled", "recent", "late"]),
+        ({"subtopic": "municipal_services"}, ["idea"]),
         ({"priority": "P1"}, ["late"]),
         ({"overdue": "true"}, ["late"]),
         ({"overdue": "false"}, ["handled", "recent", "imported", "idea"]),

@@ -168,18 +168,25 @@ async def test_a_body_of_exactly_5000_characters_is_accepted(
 # -- consultations -------------------------------------------------------------------------------
 
 
-async def test_input_to_an_open_consultation_takes_its_topic(
+async def test_input_without_recognisable_terms_takes_its_consultations_topic(
     client: httpx.AsyncClient, auth: Auth, frozen_clock: FrozenClock, database: Database
 ) -> None:
     consultation = await add_consultation(database, topic="local_policies_regulations")
-    receipt = await submit(client, auth("b1", "beneficiary"), consultation_id=consultation)
+    receipt = await submit(
+        client,
+        auth("b1", "beneficiary"),
+        consultation_id=consultation,
+        body="شكرا على هذه المبادرة الطيبة",
+    )
     assert receipt["consultation_id"] == consultation
     row = await stored(database, receipt["id"])
-    assert (row.auto_topic, row.topic, row.auto_priority) == (
+    assert (row.auto_topic, row.topic, row.auto_subtopic, row.confidence) == (
         "local_policies_regulations",
         "local_policies_regulations",
         None,
+        0.0,
     )
+    assert row.auto_priority == "P4"  # a suggestion (+1) with nothing urgent
 
 
 @pytest.mark.parametrize(
