@@ -17,6 +17,7 @@ from app.core.middleware import RequestContextMiddleware
 from app.core.openapi import problem_json_openapi
 from app.core.tokens import TokenVerifier
 from app.routers import (
+    analytics,
     appeals,
     calendar,
     catalog,
@@ -29,6 +30,7 @@ from app.routers import (
     information_requests,
     me,
     polls,
+    statistics,
     submissions,
     taxonomy,
 )
@@ -119,6 +121,8 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         catalog,  # before datasets: /v1/datasets/{slug}.jsonld must win over /v1/datasets/{slug}
         datasets,
         ckan,
+        analytics,
+        statistics,
         taxonomy,
         health,
         me,

@@ -308,6 +308,12 @@ CATALOGUE: dict[str, Message] = {
         "لا يمكن تغيير تصنيف مشاركة بُتّ فيها أو سُحبت (حالتها {status}).",
         "A decided or withdrawn submission can no longer be classified (it is {status}).",
     ),
+    "subtopic_outside_topic": Message(
+        "الموضوع الفرعي لا يتبع الموضوع",
+        "Subtopic outside topic",
+        "الموضوع الفرعي {subtopic} لا يتبع الموضوع {topic}؛ أرسل الموضوع الفرعي وحده.",
+        "Subtopic {subtopic} does not belong to topic {topic}; send the subtopic alone.",
+    ),
     "feedback_incomplete": Message(
         "لم يكتمل البت في المشاركات",
         "Input not all decided",
@@ -459,6 +465,16 @@ CATALOGUE: dict[str, Message] = {
         "لا يوجد توزيع بهذا المعرّف في مجموعة البيانات هذه.",
         "This dataset has no distribution with this id.",
     ),
+    # -- analytics (GET /v1/analytics/topics and /v1/analytics/channels) --
+    "analytics_window_invalid": Message(
+        "فترة التحليل غير صالحة",
+        "Invalid analytics window",
+        "يجب ألا يقع تاريخ البداية ({start}) بعد تاريخ النهاية ({end})، "
+        "وألا تزيد الفترة على 366 يومًا.",
+        "The start date ({start}) must not be after the end date ({end}), "
+        "and the window must not exceed 366 days.",
+    ),
+    # -- end analytics --
     "rate_limited": Message(
         "طلبات كثيرة",
         "Too many requests",

@@ -318,7 +318,12 @@ async def respond_to_information_request(
         explanation=body.explanation.model_dump(exclude_none=True) if body.explanation else None,
     )
     await handling.respond(
-        session, row, by=principal, decision=decision, expected_version=expected_version
+        session,
+        row,
+        by=principal,
+        decision=decision,
+        snapshot=snapshot,
+        expected_version=expected_version,
     )
     return await views.written(session, row, principal, snapshot, response)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import snowballstemmer
 
-from app.core.text import normalize
+from app.core.text import normalize, without_marks
 from app.services.taxonomy import Taxonomy, TermRule
 from app.services.taxonomy import current as current_taxonomy
 
@@ -50,7 +50,9 @@ def word_forms(word: str) -> Forms:
 
 
 def text_forms(text: str) -> list[Forms]:
-    return [word_forms(word) for word in _WORD.findall(text)]
+    # Harakat are combining characters, which \w does not match: unless they go first, a
+    # vowelled word (مَدْرَسَة) falls apart into single letters and matches nothing.
+    return [word_forms(word) for word in _WORD.findall(without_marks(text))]
 
 
 class TermIndex:
@@ -72,7 +74,7 @@ class TermIndex:
         found: list[tuple[str, Any, range]] = []
         covered: dict[Any, set[int]] = defaultdict(set)
         for i, forms in enumerate(words):
-            for form in forms:
+            for form in sorted(forms):  # sorted: the same term reported in every process
                 for term, term_words, label in self._by_first.get(form, ()):
                     span = range(i, i + len(term_words))
                     if not set(span) <= covered[label] and _phrase_at(words, i, term_words):

@@ -323,6 +323,7 @@ async def reopen(
     request.response, request.explanation = None, None
     request.response_links, request.legal_grounds = [], []
     request.decided_by, request.decided_at = None, None
+    request.decided_on_time = request.decision_working_days = None  # the next decision sets them
     await session.flush()
     await audit.record(
         session,

@@ -10,6 +10,7 @@ never both decide one request.
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -201,6 +202,7 @@ async def respond(
     *,
     by: Principal,
     decision: Decision,
+    snapshot: CalendarSnapshot,
     expected_version: int | None,
 ) -> InformationRequest:
     """Decide an in-progress request: the answer, or a refusal on legal grounds."""
@@ -212,6 +214,7 @@ async def respond(
     request.response, request.response_links = decision.response, list(decision.links)
     request.legal_grounds, request.explanation = decision.legal_grounds, decision.explanation
     request.decided_by, request.decided_at = by.sub, now
+    record_decision_facts(request, snapshot, now)
     add_handler(request, by.sub)
     details = {
         "outcome": decision.outcome.value,
@@ -219,6 +222,23 @@ async def respond(
         "due_date": request.due_date.isoformat() if request.due_date else None,
     }
     return await _recorded(session, by, "information_request.decided", request, former, details)
+
+
+def record_decision_facts(
+    request: InformationRequest, snapshot: CalendarSnapshot, decided_at: datetime
+) -> None:
+    """Freeze what public statistics report about this decision (a later decision overwrites).
+
+    ``decided_on_time``: the decision's local date is on or before the due date then
+    communicated. ``decision_working_days``: working days elapsed from the start day (counting
+    rule) to the decision date, clarification pauses included; a decision taken before the
+    start day (e.g. the evening of filing, after the cut-off) took none.
+    """
+    decided_on = snapshot.local_date(decided_at)
+    start = snapshot.start_date(request.received_at)
+    elapsed = snapshot.working_days_between(start, decided_on) if decided_on > start else 0
+    request.decision_working_days = elapsed
+    request.decided_on_time = None if request.due_date is None else decided_on <= request.due_date
 
 
 def check_grounds(decision: Decision) -> None:

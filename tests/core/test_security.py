@@ -23,6 +23,7 @@ EXPECTED_PERMISSIONS: dict[Role, set[str]] = {
         "submissions:triage",
         "submissions:decide",
         "feedback:publish",
+        "analytics:read",
     },
     Role.INFORMATION_OFFICER: {"information_requests:handle"},
     Role.APPEALS_OFFICER: {"appeals:decide"},

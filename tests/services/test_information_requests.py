@@ -94,7 +94,12 @@ async def test_two_officers_deciding_at_once_produce_one_decision(fresh: Databas
                     winner_holds_the_row.set()
                     await asyncio.sleep(0.2)  # the other officer queues on the lock meanwhile
                 await handling.respond(
-                    session, request, by=officer, decision=answer(outcome), expected_version=None
+                    session,
+                    request,
+                    by=officer,
+                    decision=answer(outcome),
+                    snapshot=CalendarSnapshot(),
+                    expected_version=None,
                 )
             return "decided"
         except AppError as exc:
@@ -123,7 +128,12 @@ async def test_without_the_lock_the_version_check_still_refuses_the_second_decis
                 request = await request_service.get_readable(session, officer, request_id)
                 await both_read.wait()  # both hold version 2 and see in_progress
                 await handling.respond(
-                    session, request, by=officer, decision=answer(outcome), expected_version=2
+                    session,
+                    request,
+                    by=officer,
+                    decision=answer(outcome),
+                    snapshot=CalendarSnapshot(),
+                    expected_version=2,
                 )
             return "decided"
         except StaleDataError:
