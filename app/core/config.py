@@ -85,6 +85,19 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     shutdown_grace_seconds: int = Field(20, ge=0)
 
+    # Abuse protection and HTTP hardening.
+    redis_url: str | None = None
+    rate_limits_enabled: bool = True
+    rate_limit_writes: str = "30/minute"
+    rate_limit_searches: str = "120/minute"
+    cors_allow_origins: Annotated[list[str], NoDecode] = []
+    hsts_max_age_seconds: int = Field(0, ge=0)
+    docs_enabled: bool | None = None  # None: on, except in production
+
+    # Retention of personal data after an item is closed (the records themselves are kept).
+    retention_submissions_days: int = Field(730, ge=1)
+    retention_information_requests_days: int = Field(1095, ge=1)
+
     @field_validator("weekend", mode="before")
     @classmethod
     def _split_weekend(cls, value: object) -> object:
@@ -111,9 +124,9 @@ class Settings(BaseSettings):
         first, _, last = self.holiday_seed_years.partition("-")
         return range(int(first), int(last or first) + 1)
 
-    @field_validator("jwt_algorithms", mode="before")
+    @field_validator("jwt_algorithms", "cors_allow_origins", mode="before")
     @classmethod
-    def _split_algorithms(cls, value: object) -> object:
+    def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
