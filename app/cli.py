@@ -1,5 +1,5 @@
 """The ``beneficiary-api`` console script: serve, migrate, token, holidays, deadlines, classify,
-openapi."""
+keys, retention, openapi."""
 
 import argparse
 import asyncio
@@ -10,14 +10,16 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
-from typing import TypeVar
+from typing import TypeAlias, TypeVar
 
 import uvicorn
+from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession
 from tqdm import tqdm
 
 from app.core.clock import local_today
 from app.core.config import ConfigurationError, Environment, Settings, get_settings
+from app.core.crypto import PersonalDataCipher
 from app.core.db import Database
 from app.core.logging import configure_logging, logging_config
 from app.core.migrations import upgrade_to_head
@@ -25,7 +27,7 @@ from app.core.security import Role
 from app.core.tokens import mint_token
 from app.services import appeals as _appeals  # noqa: F401 (registers its deadline step)
 from app.services import calendar as calendar_service
-from app.services import classification
+from app.services import classification, key_rotation, retention
 from app.services import deadlines as deadline_service
 from app.services import information_requests as _information_requests  # noqa: F401 (registers its deadline step)
 from app.services import submissions as _submissions  # noqa: F401 (registers its deadline step)
@@ -33,6 +35,7 @@ from app.services.calendar import CalendarRules, SeedReport
 from app.services.classification import RerunReport
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
+Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
 logger = logging.getLogger("beneficiary.cli")
 
 
@@ -98,6 +101,9 @@ def _parser() -> argparse.ArgumentParser:
         help="every submission and free-text poll answer",
     )
     classify.set_defaults(handler=_classify_all)
+
+    _add_keys_commands(commands)
+    _add_retention_commands(commands)
 
     openapi = commands.add_parser("openapi", help="write the OpenAPI contract to a file")
     openapi.add_argument("--output", type=Path, default=DEFAULT_OPENAPI_PATH)
@@ -221,6 +227,87 @@ def _classify_all(_args: argparse.Namespace) -> int:
         f"{report.submissions} submissions ({report.changed} changed), "
         f"{report.answers} free-text answers"
     )
+    return 0
+
+
+def _add_keys_commands(commands: Subcommands) -> None:
+    keys = commands.add_parser("keys", help="encryption keys for personal data at rest")
+    key_commands = keys.add_subparsers(dest="keys_command", required=True)
+    generate = key_commands.add_parser("generate", help="print a new Fernet key")
+    generate.set_defaults(handler=_generate_key)
+    rotate = key_commands.add_parser(
+        "rotate",
+        help="re-encrypt personal data under the first configured key (batches; safe to re-run)",
+    )
+    rotate.add_argument("--batch-size", type=_positive_int, default=key_rotation.DEFAULT_BATCH_SIZE)
+    rotate.set_defaults(handler=_rotate_keys)
+
+
+def _add_retention_commands(commands: Subcommands) -> None:
+    retention_parser = commands.add_parser("retention", help="retention of personal data")
+    retention_commands = retention_parser.add_subparsers(dest="retention_command", required=True)
+    purge = retention_commands.add_parser(
+        "purge", help="erase the personal data of items closed longer than their period"
+    )
+    purge.add_argument("--dry-run", action="store_true", help="count only; change nothing")
+    purge.set_defaults(handler=_purge_personal_data)
+
+
+def _generate_key(_args: argparse.Namespace) -> int:
+    print(Fernet.generate_key().decode("ascii"))
+    return 0
+
+
+def _cipher(settings: Settings) -> PersonalDataCipher:
+    try:
+        return PersonalDataCipher(settings.personal_data_keys())
+    except ValueError as exc:  # the message is generic, but never echo anything near a key
+        raise ConfigurationError("BENEFICIARY_ENCRYPTION_KEYS holds a malformed key") from exc
+
+
+def _rotate_keys(args: argparse.Namespace) -> int:
+    settings = get_settings()
+    cipher = _cipher(settings)
+    try:
+        counts = asyncio.run(_rotate(settings, cipher, args.batch_size))
+    except key_rotation.UnreadableToken as exc:
+        print(
+            f"beneficiary-api: keys rotate stopped: {exc}; the batches before it are "
+            "re-encrypted. Add the key that wrote it to BENEFICIARY_ENCRYPTION_KEYS and re-run.",
+            file=sys.stderr,
+        )
+        return 2
+    details = ", ".join(f"{name}: {c.tokens} tokens in {c.rows} rows" for name, c in counts.items())
+    print(f"re-encrypted under the newest key: {details}")
+    return 0
+
+
+async def _rotate(
+    settings: Settings, cipher: PersonalDataCipher, batch_size: int
+) -> dict[str, key_rotation.RotationCount]:
+    database = Database(settings)
+    try:
+        total = await key_rotation.count_all(database.sessions)
+        with tqdm(total=total, desc="re-encrypting", unit="row") as progress:
+            return await key_rotation.rotate_all(
+                database.sessions, cipher, batch_size=batch_size, progress=progress.update
+            )
+    finally:
+        await database.dispose()
+
+
+def _purge_personal_data(args: argparse.Namespace) -> int:
+    async def work(session: AsyncSession, settings: Settings) -> list[retention.PurgeCount]:
+        return await retention.purge(session, settings, dry_run=args.dry_run)
+
+    verb = "would erase" if args.dry_run else "erased"
+    for count in asyncio.run(_in_transaction(get_settings(), work)):
+        print(
+            f"{count.category}: {verb} the personal data of {count.items} items closed before "
+            f"{count.cutoff.isoformat(timespec='seconds')} ({count.days} days)"
+        )
+    if args.dry_run:
+        print("dry run: nothing was changed")
     return 0
 
 

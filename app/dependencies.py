@@ -1,6 +1,5 @@
 """Annotated dependency aliases: the session, the caller, and one alias per permission."""
 
-from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Annotated
 
@@ -63,34 +62,42 @@ async def authenticated_principal(principal: OptionalPrincipalDep) -> Principal:
 PrincipalDep = Annotated[Principal, Depends(authenticated_principal)]
 
 
-def require(permission: Permission) -> Callable[[Principal], Awaitable[Principal]]:
-    """A dependency that admits only callers holding ``permission`` (401 anonymous, else 403)."""
+class PermissionCheck:
+    """A dependency admitting callers who hold any of ``permissions`` (401 anonymous, else 403).
 
-    async def dependency(principal: PrincipalDep) -> Principal:
-        if not principal.has(permission):
-            raise Forbidden(permission=permission.value)
+    A class rather than a closure so a route's permissions stay readable as data: the
+    permission-matrix test walks every route's dependencies for ``required_permissions``.
+    """
+
+    def __init__(self, *permissions: Permission) -> None:
+        self.permissions = permissions
+        self.required_permissions = frozenset(permissions)
+        self.__name__ = "require_" + "_or_".join(p.name.lower() for p in permissions)
+
+    async def __call__(self, principal: PrincipalDep) -> Principal:
+        if not any(principal.has(permission) for permission in self.permissions):
+            raise Forbidden(permission=" | ".join(p.value for p in self.permissions))
         return principal
 
-    dependency.__name__ = f"require_{permission.name.lower()}"
-    return dependency
+
+def require(permission: Permission) -> PermissionCheck:
+    """A dependency that admits only callers holding ``permission`` (401 anonymous, else 403)."""
+    return PermissionCheck(permission)
 
 
 def public() -> None:
-    """Marks a route as open to anonymous callers, so the choice is explicit."""
+    """Marks a route as open to anonymous callers, so the choice is explicit.
+
+    The permission-matrix test recognises public routes by this very function.
+    """
 
 
 PublicAccess = Depends(public)
 
 
-def require_any(*permissions: Permission) -> Callable[[Principal], Awaitable[Principal]]:
+def require_any(*permissions: Permission) -> PermissionCheck:
     """Admit callers holding at least one of the permissions (401 anonymous, else 403)."""
-
-    async def dependency(principal: PrincipalDep) -> Principal:
-        if not any(principal.has(permission) for permission in permissions):
-            raise Forbidden(permission=" | ".join(permission.value for permission in permissions))
-        return principal
-
-    return dependency
+    return PermissionCheck(*permissions)
 
 
 # Submitters read their own, participation officers and analysts all (analysts without

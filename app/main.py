@@ -2,19 +2,30 @@
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi_offline import FastAPIOffline
+from starlette.middleware.cors import CORSMiddleware
 
 from app import __version__
-from app.core.config import Settings, get_settings
+from app.core.config import Environment, Settings, get_settings
 from app.core.crypto import PersonalDataCipher
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.metrics import Metrics
-from app.core.middleware import RequestContextMiddleware
+from app.core.middleware import (
+    CORS_EXPOSED_HEADERS,
+    CORS_MAX_AGE_SECONDS,
+    CORS_METHODS,
+    CORS_REQUEST_HEADERS,
+    BodyRulesMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from app.core.openapi import problem_json_openapi
+from app.core.rate_limits import RateLimitMiddleware, RateLimits
 from app.core.tokens import TokenVerifier
 from app.routers import (
     analytics,
@@ -83,17 +94,40 @@ def operation_id(route: APIRoute) -> str:
     return route.name
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> FastAPI:
+def docs_served(settings: Settings) -> bool:
+    """Interactive docs and /openapi.json: as configured, else everywhere but production."""
+    if settings.docs_enabled is not None:
+        return settings.docs_enabled
+    return settings.environment is not Environment.PRODUCTION
+
+
+def _new_app(settings: Settings, **options: Any) -> FastAPI:
+    if docs_served(settings):
+        return FastAPIOffline(**options)  # docs from bundled files, no CDN
+    return FastAPI(docs_url=None, redoc_url=None, openapi_url=None, **options)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    database: Database | None = None,
+    rate_limits: RateLimits | None = None,
+) -> FastAPI:
     settings = settings or get_settings()
     settings.ensure_runnable()
     database = database or Database(settings)
+    if settings.rate_limits_enabled:
+        rate_limits = rate_limits or RateLimits(settings)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
         await database.dispose()  # after uvicorn has drained in-flight requests
+        if rate_limits is not None:
+            await rate_limits.close()
 
-    app = FastAPIOffline(
+    app = _new_app(
+        settings,
         title="Beneficiary API",
         version=__version__,
         description=DESCRIPTION,
@@ -107,6 +141,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.state.metrics = Metrics()
     app.state.calendar = SnapshotCache(CalendarRules.from_settings(settings))
     app.state.cipher = PersonalDataCipher(settings.personal_data_keys())
+    app.state.rate_limits = rate_limits
     install_error_handlers(app)
     app.openapi = problem_json_openapi(app)  # type: ignore[method-assign]
     for module in (
@@ -128,9 +163,28 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         me,
     ):
         app.include_router(module.router)
-    app.add_middleware(
-        RequestContextMiddleware,
-        metrics=app.state.metrics,
-        max_body_bytes=settings.max_request_bytes,
-    )
+    _add_middleware(app, settings, rate_limits)
     return app
+
+
+def _add_middleware(app: FastAPI, settings: Settings, rate_limits: RateLimits | None) -> None:
+    """Innermost first: each one added wraps those added before it."""
+    if rate_limits is not None:
+        app.add_middleware(
+            RateLimitMiddleware, rate_limits=rate_limits, verifier=app.state.verifier
+        )
+    app.add_middleware(BodyRulesMiddleware, max_body_bytes=settings.max_request_bytes)
+    if settings.cors_allow_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_allow_origins,
+            allow_credentials=False,
+            allow_methods=CORS_METHODS,
+            allow_headers=CORS_REQUEST_HEADERS,
+            expose_headers=CORS_EXPOSED_HEADERS,
+            max_age=CORS_MAX_AGE_SECONDS,
+        )
+    app.add_middleware(
+        SecurityHeadersMiddleware, hsts_max_age_seconds=settings.hsts_max_age_seconds
+    )
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.core import clock
-from app.core.config import Environment, Settings
+from app.core.config import Environment, Settings, get_settings
 from app.core.db import Database
 from app.core.migrations import upgrade_to_head
 from app.core.tokens import mint_token
@@ -44,6 +44,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "database_url": POSTGRES_URL or f"sqlite+aiosqlite:///{data_dir / 'test.db'}",
         "jwt_secret": TEST_SECRET,
         "jwks_cache_seconds": 300,
+        "rate_limits_enabled": False,  # the suite is not throttled; rate-limit tests enable it
     }
     return Settings(**(values | overrides))
 
@@ -166,6 +167,20 @@ async def fresh_database_url(tmp_path: Path) -> AsyncIterator[str]:
     async with admin.connect() as connection:
         await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     await admin.dispose()
+
+
+@pytest.fixture
+def configured(
+    fresh_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """A migrated, empty database that the command line (which reads the environment) uses."""
+    fresh = settings.model_copy(update={"database_url": fresh_database_url})
+    upgrade_to_head(fresh)
+    monkeypatch.setenv("BENEFICIARY_DATABASE_URL", fresh_database_url)
+    monkeypatch.setenv("BENEFICIARY_DATA_DIR", str(settings.data_dir))
+    get_settings.cache_clear()
+    yield fresh
+    get_settings.cache_clear()
 
 
 @pytest.fixture

@@ -1,31 +1,16 @@
 """Calendar commands: seeding the baseline and recomputing deadlines, on a real database."""
 
 import asyncio
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import func, select
 
 from app.cli import main
-from app.core.config import Settings, get_settings
+from app.core.config import Settings
 from app.core.db import Database
-from app.core.migrations import upgrade_to_head
 from app.models.holiday import Holiday
 from app.services import calendar as calendar_service
 from app.services.calendar import CalendarRules
-
-
-@pytest.fixture
-def configured(
-    fresh_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Settings]:
-    fresh = settings.model_copy(update={"database_url": fresh_database_url})
-    upgrade_to_head(fresh)
-    monkeypatch.setenv("BENEFICIARY_DATABASE_URL", fresh_database_url)
-    monkeypatch.setenv("BENEFICIARY_DATA_DIR", str(settings.data_dir))
-    get_settings.cache_clear()
-    yield fresh
-    get_settings.cache_clear()
 
 
 async def holiday_count(settings: Settings) -> int:

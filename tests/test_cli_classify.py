@@ -2,34 +2,19 @@
 
 import asyncio
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import select
 
 from app.cli import main
-from app.core.config import Settings, get_settings
+from app.core.config import Settings
 from app.core.db import Database
-from app.core.migrations import upgrade_to_head
 from app.models.consultation import Consultation, PollAnswer, PollQuestion, PollResponse
 from app.models.submission import PriorityReason, Submission
 from app.services import classifier
 
 START = datetime(2026, 3, 1, 9, tzinfo=UTC)
-
-
-@pytest.fixture
-def configured(
-    fresh_database_url: str, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Settings]:
-    fresh = settings.model_copy(update={"database_url": fresh_database_url})
-    upgrade_to_head(fresh)
-    monkeypatch.setenv("BENEFICIARY_DATABASE_URL", fresh_database_url)
-    monkeypatch.setenv("BENEFICIARY_DATA_DIR", str(settings.data_dir))
-    get_settings.cache_clear()
-    yield fresh
-    get_settings.cache_clear()
 
 
 def stale(body: str, at: datetime, **values: object) -> Submission:

@@ -1,4 +1,4 @@
-"""Request context: request id, JSON access log, metrics and the JSON-only body rule."""
+"""Request context (request id, access log, metrics), body rules and security headers."""
 
 import logging
 import time
@@ -15,15 +15,36 @@ from app.core.metrics import Metrics
 access_logger = logging.getLogger("beneficiary.access")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 UNMATCHED_ROUTE = "<unmatched>"
+# CORS for the emirate's own web origins. Tokens travel in the Authorization header, never in
+# cookies, so browsers need no credentials mode (and a wildcard origin can never be paired with it).
+CORS_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+CORS_REQUEST_HEADERS = (
+    "Authorization",
+    "Content-Type",
+    "If-Match",
+    "Idempotency-Key",
+    "Accept-Language",
+    "X-Request-ID",
+)
+CORS_EXPOSED_HEADERS = (
+    "ETag",
+    "Location",
+    "Retry-After",
+    "X-Request-ID",
+    "Idempotent-Replayed",
+    "RateLimit-Limit",
+    "RateLimit-Remaining",
+    "RateLimit-Reset",
+)
+CORS_MAX_AGE_SECONDS = 600
 
 
 class RequestContextMiddleware:
     """Outermost application middleware: everything inside it sees the request id."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
-        self.max_body_bytes = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -43,11 +64,7 @@ class RequestContextMiddleware:
             await send(message)
 
         try:
-            if (rejection := self._reject_body(scope, headers)) is not None:
-                await rejection(scope, receive, send_with_request_id)
-            else:
-                limited = _limit_body(receive, self.max_body_bytes)
-                await self.app(scope, limited, send_with_request_id)
+            await self.app(scope, receive, send_with_request_id)
         finally:
             self._record(scope, status, time.perf_counter() - started, request_id)
 
@@ -64,6 +81,57 @@ class RequestContextMiddleware:
                 "request_id": request_id,
             },
         )
+
+
+class SecurityHeadersMiddleware:
+    """Headers every response carries, and ``no-store`` on answers to authenticated requests."""
+
+    def __init__(self, app: ASGIApp, hsts_max_age_seconds: int) -> None:
+        self.app = app
+        self.fixed = {"X-Content-Type-Options": "nosniff"}
+        if hsts_max_age_seconds > 0:
+            self.fixed["Strict-Transport-Security"] = (
+                f"max-age={hsts_max_age_seconds}; includeSubDomains"
+            )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # An answer to a caller with a token may hold personal data: no shared or browser cache
+        # may keep it, unless the route chose its own caching.
+        authenticated = "authorization" in Headers(scope=scope)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in self.fixed.items():
+                    headers[name] = value
+                if authenticated and "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+class BodyRulesMiddleware:
+    """Refuse a body that is too large (413) or not JSON (415) before any route reads it.
+
+    Inside the security-header and CORS middleware, so these refusals carry their headers too.
+    """
+
+    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+        self.app = app
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if (rejection := self._reject_body(scope, Headers(scope=scope))) is not None:
+            await rejection(scope, receive, send)
+        else:
+            await self.app(scope, _limit_body(receive, self.max_body_bytes), send)
 
     def _reject_body(self, scope: Scope, headers: Headers) -> ASGIApp | None:
         """A problem responder for a body that is too large (413) or not JSON (415)."""

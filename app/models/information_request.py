@@ -3,7 +3,7 @@
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -49,6 +49,8 @@ class ClockOrigin(StrEnum):
 
 class InformationRequest(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __tablename__ = "information_requests"
+    # The encrypted personal data, by field: the one list key rotation, retention and erasure use.
+    PERSONAL_DATA: ClassVar[dict[str, str]] = {"contact": "contact_encrypted"}
     __table_args__ = (
         search_index("information_requests"),
         Index("ix_information_requests_due_date_id", "due_date", "id"),

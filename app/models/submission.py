@@ -3,7 +3,7 @@
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
@@ -33,6 +33,11 @@ class Priority(StrEnum):
 
 class Submission(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __tablename__ = "submissions"
+    # The encrypted personal data, by field: the one list key rotation, retention and erasure use.
+    PERSONAL_DATA: ClassVar[dict[str, str]] = {
+        "contact": "contact_encrypted",
+        "source_handle": "source_handle_encrypted",
+    }
     __table_args__ = (
         search_index("submissions"),
         UniqueConstraint("channel", "external_id"),

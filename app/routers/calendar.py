@@ -65,7 +65,12 @@ async def get_calendar(snapshot: CalendarDep) -> CalendarRead:
     )
 
 
-@router.get("/holidays", summary="List holidays", dependencies=[PublicAccess])
+@router.get(
+    "/holidays",
+    summary="List holidays",
+    dependencies=[PublicAccess],
+    responses=problem_responses(400),  # a cursor not handed out by the service
+)
 async def list_holidays(
     session: SessionDep,
     page: Annotated[PageParams, Depends(page_params)],

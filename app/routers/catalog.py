@@ -6,6 +6,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from rdflib import Graph
 
 from app.dependencies import PublicAccess, SessionDep
+from app.schemas.common import SingleLineParameter
 from app.schemas.problems import problem_responses
 from app.services import dcat as dcat_service
 from app.services.dcat import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Links, RdfFormat
@@ -17,7 +18,9 @@ PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page 
 PageSize = Annotated[
     int, Query(ge=1, le=MAX_PAGE_SIZE, description="Datasets per page (default 100).")
 ]
-SlugPath = Annotated[str, Path(max_length=100, description="The dataset's slug (or id).")]
+SlugPath = Annotated[
+    str, Path(max_length=100, description="The dataset's slug (or id)."), SingleLineParameter
+]
 
 
 def rdf_responses(fmt: RdfFormat, *statuses: int) -> dict[int | str, dict[str, Any]]:

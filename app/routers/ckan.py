@@ -45,7 +45,8 @@ API_PREFIX = "/api/3/action"
 ALIAS_PREFIXES = ("/api/action", "/api/2/action", "/api/1/action")
 ERRORS: dict[int | str, dict[str, Any]] = {
     "4XX": {
-        "model": CkanErrorResponse,
+        # CKAN answers a body that is not a JSON object, or an unknown action, with a bare string.
+        "model": CkanErrorResponse | str,
         "description": "CKAN error envelope: `Not Found Error` (404), `Validation Error` (409); "
         "400 with a JSON string for a body that is not a JSON object or an unknown action.",
     }

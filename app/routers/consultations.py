@@ -5,7 +5,6 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import AwareDatetime
 
 from app.core import clock
 from app.core.concurrency import etag, set_etag
@@ -20,7 +19,7 @@ from app.dependencies import (
     SessionDep,
 )
 from app.models.consultation import Channel, Consultation, ConsultationStatus, Topic
-from app.schemas.common import LocalizedText, Page
+from app.schemas.common import Instant, LocalizedText, Page, SingleLineParameter
 from app.schemas.consultations import (
     ConsultationCreate,
     ConsultationRead,
@@ -79,10 +78,10 @@ def consultation_filters(
     topic: Topic | None = None,
     channel: Annotated[Channel | None, Query(description="Accepts input via this channel.")] = None,
     opens_after: Annotated[
-        AwareDatetime | None, Query(description="Opens at or after this instant.")
+        Instant | None, Query(description="Opens at or after this instant.")
     ] = None,
     closes_before: Annotated[
-        AwareDatetime | None, Query(description="Closes at or before this instant.")
+        Instant | None, Query(description="Closes at or before this instant.")
     ] = None,
     q: Annotated[
         str | None,
@@ -91,8 +90,11 @@ def consultation_filters(
             max_length=200,
             description="Words in the title or summary, Arabic or English; diacritics ignored.",
         ),
+        SingleLineParameter,
     ] = None,
-    reference: Annotated[str | None, Query(max_length=20, examples=["CON-2026-000012"])] = None,
+    reference: Annotated[
+        str | None, Query(max_length=20, examples=["CON-2026-000012"]), SingleLineParameter
+    ] = None,
 ) -> ConsultationFilters:
     return ConsultationFilters(
         status=status,

@@ -20,7 +20,7 @@ from app.dependencies import (
 )
 from app.models.dataset import Dataset, DatasetStatus
 from app.models.information_request import InformationCategory
-from app.schemas.common import Page
+from app.schemas.common import Page, SingleLineParameter
 from app.schemas.datasets import (
     SLUG_PATTERN,
     CategoryStatisticsRead,
@@ -47,7 +47,9 @@ router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=problem_r
 READ_ERRORS = problem_responses(404)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412)
 DatasetKey = Annotated[
-    str, Path(min_length=1, max_length=100, description="The dataset's slug or id.")
+    str,
+    Path(min_length=1, max_length=100, description="The dataset's slug or id."),
+    SingleLineParameter,
 ]
 DistributionId = Annotated[uuid.UUID, Path(description="The distribution's id.")]
 
@@ -72,6 +74,7 @@ def dataset_filters(
         Query(
             min_length=1, max_length=100, description="One keyword; diacritics and case ignored."
         ),
+        SingleLineParameter,
     ] = None,
     format: Annotated[
         str | None,
@@ -80,6 +83,7 @@ def dataset_filters(
             max_length=20,
             description=f"Has a distribution in this format: {', '.join(FORMATS)}.",
         ),
+        SingleLineParameter,
     ] = None,
     publisher: Annotated[
         str | None, Query(min_length=2, max_length=100, pattern=SLUG_PATTERN)
@@ -91,6 +95,7 @@ def dataset_filters(
             max_length=200,
             description="Words in the title, description or keywords; Arabic-aware.",
         ),
+        SingleLineParameter,
     ] = None,
     release_overdue: Annotated[
         bool | None, Query(description="Published, scheduled, and its next release is late.")

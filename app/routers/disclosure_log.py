@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from app.core.pagination import PageParams, page_params
 from app.dependencies import CanHandleInformationRequests, PublicAccess, SessionDep
 from app.models.information_request import DisclosureEntry, InformationCategory
-from app.schemas.common import LocalizedText, Page
+from app.schemas.common import LocalizedText, Page, SingleLineParameter
 from app.schemas.disclosure_log import DisclosureCreate, DisclosureEntryRead
 from app.schemas.problems import problem_responses
 from app.services import disclosure_log as disclosure_service
@@ -54,7 +54,9 @@ async def list_disclosure_entries(
     page: Annotated[PageParams, Depends(page_params)],
     category: InformationCategory | None = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Search question and answer.")
+        str | None,
+        Query(min_length=1, max_length=200, description="Search question and answer."),
+        SingleLineParameter,
     ] = None,
 ) -> Page[DisclosureEntryRead]:
     """List published answers, newest first; Arabic-aware search and a category filter."""

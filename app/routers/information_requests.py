@@ -22,7 +22,7 @@ from app.dependencies import (
 )
 from app.models.information_request import ClockOrigin, InformationCategory, RequestStatus
 from app.routers import information_request_views as views
-from app.schemas.common import Page
+from app.schemas.common import Page, SingleLineParameter
 from app.schemas.history import History
 from app.schemas.information_requests import (
     Assignment,
@@ -73,10 +73,14 @@ def list_filters(
     ] = None,
     due_before: Annotated[date | None, Query(description="Due strictly before this date.")] = None,
     assigned_to: Annotated[
-        str | None, Query(min_length=1, max_length=255, description="Officers only.")
+        str | None,
+        Query(min_length=1, max_length=255, description="Officers only."),
+        SingleLineParameter,
     ] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Search subject and text.")
+        str | None,
+        Query(min_length=1, max_length=200, description="Search subject and text."),
+        SingleLineParameter,
     ] = None,
 ) -> Filters:
     return Filters(

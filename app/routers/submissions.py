@@ -31,7 +31,7 @@ from app.routers.submission_views import (
     submission_read,
     summary_fields,
 )
-from app.schemas.common import Page
+from app.schemas.common import Page, SingleLineParameter
 from app.schemas.history import History
 from app.schemas.problems import problem_responses
 from app.schemas.submissions import (
@@ -75,7 +75,9 @@ def list_filters(
         bool | None, Query(description="Complaints undecided after their due date.")
     ] = None,
     q: Annotated[
-        str | None, Query(min_length=1, max_length=200, description="Search the body.")
+        str | None,
+        Query(min_length=1, max_length=200, description="Search the body."),
+        SingleLineParameter,
     ] = None,
 ) -> Filters:
     return Filters(

@@ -54,10 +54,21 @@ class HolidayCreate(Schema):
 
 
 class HolidayUpdate(Schema):
+    """Only the fields sent change; null clears the source reference, and nothing else."""
+
     name: LocalizedText | None = None
     confirmed: bool | None = None
     source: EditableSource | None = None
     source_reference: PlainText | None = None
+
+    @model_validator(mode="after")
+    def _no_nulls(self) -> Self:
+        # A null name, flag or source would reach NOT NULL columns: a 500 instead of a 422.
+        sent = self.model_fields_set - {"source_reference"}
+        nulls = sorted(name for name in sent if getattr(self, name) is None)
+        if nulls:
+            raise ValueError(f"{', '.join(nulls)} cannot be null; leave a field out to keep it")
+        return self
 
 
 class HolidaysAdded(Schema):

@@ -8,11 +8,25 @@ Results carry CKAN's key names, so existing clients read them unchanged.
 from typing import Annotated, Generic, TypeVar
 
 import orjson
-from pydantic import AfterValidator, AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
+
+from app.schemas.common import single_line_parameter
 
 T = TypeVar("T")
 ROWS_DEFAULT, ROWS_MAX = 10, 1000  # CKAN's ``ckan.search.rows_max``
 FACET_LIMIT_DEFAULT = 50  # CKAN's ``search.facets.limit``
+SQL_INTEGER_MAX = 2**63 - 1
+# Length caps: far above any real query, low enough that no caller makes the parser chew megabytes.
+QUERY_MAX, NAME_MAX, SORT_MAX, LIST_MAX = 1000, 200, 200, 50
 
 
 def _natural(value: object) -> object:
@@ -49,16 +63,34 @@ def _string_list(value: object) -> object:
     return value
 
 
-Natural = Annotated[int, BeforeValidator(_natural)]
-Integer = Annotated[int, BeforeValidator(_integer)]
+def _within_sql_integers(value: int) -> int:
+    """Clamped to SQL's 64-bit integers, beyond which a limit or offset means the same anyway."""
+    return max(-SQL_INTEGER_MAX - 1, min(value, SQL_INTEGER_MAX))
+
+
+Natural = Annotated[int, BeforeValidator(_natural), AfterValidator(_within_sql_integers)]
+Integer = Annotated[int, BeforeValidator(_integer), AfterValidator(_within_sql_integers)]
 Rows = Annotated[int, BeforeValidator(_natural), AfterValidator(lambda rows: min(rows, ROWS_MAX))]
-StringList = Annotated[list[str], BeforeValidator(_string_list)]
+StringList = Annotated[
+    list[Annotated[str, StringConstraints(max_length=QUERY_MAX)]],
+    BeforeValidator(_string_list),
+    Field(max_length=LIST_MAX),
+]
 
 
 class ActionParams(BaseModel):
     """Parameters of one action; unknown ones are ignored, as CKAN does."""
 
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    @field_validator("*")
+    @classmethod
+    def _single_line_text(cls, value: object) -> object:
+        # PostgreSQL refuses a NUL in text where SQLite takes it: both refuse control characters.
+        for text in value if isinstance(value, list) else [value]:
+            if isinstance(text, str):
+                single_line_parameter(text)
+        return value
 
 
 class NoParams(ActionParams):
@@ -71,13 +103,20 @@ class PackageListParams(ActionParams):
 
 
 class PackageShowParams(ActionParams):
-    id: str = Field(min_length=1, description="The dataset's slug (CKAN name) or id.")
+    id: str = Field(
+        min_length=1, max_length=NAME_MAX, description="The dataset's slug (CKAN name) or id."
+    )
 
 
 class PackageSearchParams(ActionParams):
-    q: str = Field("", description="Words to find (Arabic-aware); `*:*` or empty for all.")
+    q: str = Field(
+        "",
+        max_length=QUERY_MAX,
+        description="Words to find (Arabic-aware); `*:*` or empty for all.",
+    )
     fq: str = Field(
         "",
+        max_length=QUERY_MAX,
         description="Filter query: `organization:`, `tags:`, `res_format:`, `groups:`, "
         '`license_id:` terms (`tags:"road safety"`), `metadata_modified:[2026-01-01T00:00:00Z '
         "TO *]` ranges, `-` to exclude, `OR` and parentheses; terms side by side must all hold.",
@@ -87,6 +126,7 @@ class PackageSearchParams(ActionParams):
     start: Natural = Field(0, description="Offset of the first result.")
     sort: str | None = Field(
         None,
+        max_length=SORT_MAX,
         description="`metadata_modified desc` (default), `metadata_created`, `name`, "
         "`title_string` or `id`, each `asc` or `desc`, comma-separated; `score` keeps the default.",
     )
@@ -106,13 +146,19 @@ class PackageSearchParams(ActionParams):
 
 class OrganizationListParams(ActionParams):
     all_fields: bool = Field(False, description="Organisation dicts instead of names.")
-    sort: str = Field("title asc", description="`name`, `title` or `package_count`, asc|desc.")
+    sort: str = Field(
+        "title asc",
+        max_length=SORT_MAX,
+        description="`name`, `title` or `package_count`, asc|desc.",
+    )
     limit: Natural | None = Field(None, description="At most 1000 names or 25 dicts.")
     offset: Natural = 0
 
 
 class HelpShowParams(ActionParams):
-    name: str = Field(min_length=1, description="An action name, e.g. package_search.")
+    name: str = Field(
+        min_length=1, max_length=NAME_MAX, description="An action name, e.g. package_search."
+    )
 
 
 class CkanModel(BaseModel):

@@ -2,10 +2,12 @@
 
 import re
 import unicodedata
+from datetime import UTC, datetime
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import (
     AfterValidator,
+    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -51,6 +53,33 @@ MultilineText = Annotated[
 ]
 
 
+def single_line_parameter(value: str | None) -> str | None:
+    """The value, unless it holds a control character (ValueError)."""
+    return None if value is None else _single_line(value)
+
+
+# Text in query and path parameters (``Annotated[str | None, Query(...), SingleLineParameter]``):
+# no control characters, as in bodies. PostgreSQL refuses a NUL in text (a 500) where SQLite
+# stores it, so without this the two databases would answer differently.
+SingleLineParameter = AfterValidator(single_line_parameter)
+
+# Far wider than any deadline the calendar can compute (1924-08-01..2077-11-16), which the
+# services check with their own code; this bound only keeps year 1 or 9999 from overflowing while
+# an instant is converted to UTC or Asia/Riyadh, or moved by a period (a 500, not a 422).
+EARLIEST_INSTANT = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_INSTANT = datetime(2200, 1, 1, tzinfo=UTC)
+
+
+def _plausible_instant(value: datetime) -> datetime:
+    if not EARLIEST_INSTANT <= value < LATEST_INSTANT:
+        raise ValueError("must lie between the years 1900 and 2199")
+    return value
+
+
+# An instant with an offset, as every instant the service takes (``AwareDatetime``), within range.
+Instant = Annotated[AwareDatetime, AfterValidator(_plausible_instant)]
+
+
 class Schema(BaseModel):
     """Base of every request and response model."""
 
@@ -61,7 +90,10 @@ class LocalizedText(Schema):
     """Text in Arabic (required) and optionally English or other languages by tag."""
 
     model_config = ConfigDict(
-        extra="allow", json_schema_extra={"additionalProperties": {"type": "string"}}
+        extra="allow",
+        json_schema_extra={
+            "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 5000}
+        },
     )
 
     ar: MultilineText

@@ -6,7 +6,6 @@ from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     Field,
     ValidationInfo,
     field_validator,
@@ -14,7 +13,7 @@ from pydantic import (
 )
 
 from app.models.consultation import Channel, ConsultationStatus, Topic
-from app.schemas.common import LocalizedText, Schema
+from app.schemas.common import Instant, LocalizedText, Schema
 
 
 def _unique(channels: list[Channel]) -> list[Channel]:
@@ -41,8 +40,8 @@ class ConsultationCreate(Schema):
     title: LocalizedText
     summary: LocalizedText
     topic: Topic
-    opens_at: AwareDatetime = Field(examples=["2026-04-01T08:00:00+03:00"])
-    closes_at: AwareDatetime = Field(examples=["2026-04-30T23:59:00+03:00"])
+    opens_at: Instant = Field(examples=["2026-04-01T08:00:00+03:00"])
+    closes_at: Instant = Field(examples=["2026-04-30T23:59:00+03:00"])
     channels: Channels
     live_results: bool = Field(False, description="Poll results are public while it is open.")
 
@@ -58,8 +57,8 @@ class ConsultationUpdate(Schema):
     title: LocalizedText | None = None
     summary: LocalizedText | None = None
     topic: Topic | None = None
-    opens_at: AwareDatetime | None = None
-    closes_at: AwareDatetime | None = None
+    opens_at: Instant | None = None
+    closes_at: Instant | None = None
     channels: Channels | None = None
     live_results: bool | None = None
 

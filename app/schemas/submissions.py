@@ -6,7 +6,6 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     EmailStr,
     Field,
     StringConstraints,
@@ -17,7 +16,7 @@ from pydantic import (
 from app.core import clock
 from app.models.consultation import Channel, Topic
 from app.models.submission import Priority, SubmissionKind, SubmissionStatus
-from app.schemas.common import LocalizedText, MultilineText, PlainText, Schema
+from app.schemas.common import Instant, LocalizedText, MultilineText, PlainText, Schema
 from app.services import taxonomy
 from app.services.submissions import Disposition
 
@@ -85,7 +84,7 @@ class SubmissionImport(Schema):
 
     channel: Channel
     external_id: ExternalId = Field(description="The input's id on its channel (1-255).")
-    received_at: AwareDatetime = Field(
+    received_at: Instant = Field(
         description="When the channel received it (with offset); not later than now."
     )
     source_handle: SourceHandle | None = Field(

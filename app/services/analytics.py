@@ -43,6 +43,7 @@ from app.schemas.analytics import (
 from app.schemas.common import LocalizedText
 from app.schemas.statistics import Figure
 from app.services import aggregates, taxonomy
+from app.services.calendar import ensure_in_range
 
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 366
@@ -87,6 +88,8 @@ class DateWindow:
 def window(start: date | None, end: date | None, *, timezone: str) -> DateWindow:
     """The requested window; by default the 30 days ending today (local)."""
     end = end or clock.local_today(timezone)
+    # Year 1 or 9999 would overflow the window arithmetic below: a 500 instead of a 422.
+    ensure_in_range(*(day for day in (start, end) if day is not None))
     start = start or end - timedelta(days=DEFAULT_WINDOW_DAYS - 1)
     chosen = DateWindow(start, end)
     if start > end or chosen.days > MAX_WINDOW_DAYS:

@@ -17,6 +17,7 @@ from app.core import clock
 from app.core.crypto import PersonalDataCipher
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, SortKey, decode_cursor, encode_cursor
+from app.core.request_context import current_route
 from app.core.security import Permission, Principal
 from app.core.text import like_pattern, search_text
 from app.models.information_request import (
@@ -105,14 +106,15 @@ async def read_contact(
 ) -> dict[str, Any] | None:
     """Decrypted contact details for the requester and officers, else None.
 
-    Every officer's read is audited (that the contact was read, never its values).
+    Every officer's read is audited (that the contact was read and through which route, never
+    its values); the requester's access log lists these reads.
     """
     owner = request.requester_sub == principal.sub
     if request.contact_encrypted is None or not (owner or handles(principal)):
         return None
     contact = cipher.decrypt(request.contact_encrypted)
     if not owner:
-        details = {"fields": ["contact"]}
+        details = {"fields": ["contact"], "route": current_route()}
         await audit.record(
             session, principal, "information_request.personal_data_read", request, details=details
         )

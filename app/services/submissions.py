@@ -17,6 +17,7 @@ from app.core import clock
 from app.core.crypto import PersonalDataCipher
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, SortKey, paginate
+from app.core.request_context import current_route
 from app.core.security import Permission, Principal
 from app.core.text import like_pattern, search_text
 from app.models.consultation import Channel, Consultation
@@ -137,7 +138,8 @@ async def read_personal_data(
 ) -> PersonalData | None:
     """Decrypted contact details for the submitter and officers, else None.
 
-    Every officer's read of stored personal data is audited (what was read, never the values).
+    Every officer's read of stored personal data is audited (what was read, through which route,
+    never the values); the owner's access log lists these reads.
     """
     owner = submission.submitter_sub is not None and submission.submitter_sub == principal.sub
     if not (owner or handles(principal)):
@@ -154,7 +156,7 @@ async def read_personal_data(
             principal,
             "submission.personal_data_read",
             submission,
-            details={"fields": fields},
+            details={"fields": fields, "route": current_route()},
         )
     handle = read.get("source_handle")
     return PersonalData(read.get("contact"), handle["handle"] if handle else None)

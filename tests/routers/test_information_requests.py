@@ -210,7 +210,7 @@ async def test_an_officer_reading_contact_details_is_audited_and_lists_never_car
     assert (event.actor_sub, event.entity_id, event.details) == (
         "o1",
         receipt["id"],
-        {"fields": ["contact"]},
+        {"fields": ["contact"], "route": "GET /v1/information-requests/{request_id}"},
     )
     page = await client.get(BASE, headers=officer)
     assert "sara" not in page.text and "contact" not in page.json()["items"][0]

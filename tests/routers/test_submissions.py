@@ -274,7 +274,7 @@ async def test_an_officer_reading_contact_details_is_audited(
     assert response.json()["contact"] == CONTACT | {"national_id": None, "notes": None}
     (event,) = await events(database, "submission.personal_data_read")
     assert (event.actor_sub, event.entity_id) == ("o1", receipt["id"])
-    assert event.details == {"fields": ["contact"]}
+    assert event.details == {"fields": ["contact"], "route": "GET /v1/submissions/{submission_id}"}
     assert "sara" not in str(event.details)
 
 
