@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -97,6 +98,9 @@ def decode_cursor(cursor: str, keys: Sequence[SortKey]) -> list[Any]:
         raise BadRequest(code="invalid_cursor") from exc
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def _typed(value: Any, key: SortKey) -> Any:
     python_type = key.attribute.type.python_type
     if python_type is datetime:
@@ -108,6 +112,9 @@ def _typed(value: Any, key: SortKey) -> Any:
         return date.fromisoformat(value)
     if python_type is uuid.UUID:
         return uuid.UUID(value)
-    if python_type in (int, str) and isinstance(value, python_type) and not isinstance(value, bool):
+    if python_type is str and isinstance(value, str) and not _CONTROL.search(value):
+        return value  # PostgreSQL refuses NUL in text: a crafted cursor must not reach SQL
+    integer = python_type is int and isinstance(value, int) and not isinstance(value, bool)
+    if integer and -(2**63) <= value < 2**63:  # what a BIGINT holds
         return value
     raise ValueError("unexpected cursor value")

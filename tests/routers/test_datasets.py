@@ -13,6 +13,7 @@ from sqlalchemy import event, select
 
 from app.core import clock
 from app.core.db import Database
+from app.core.pagination import encode_cursor
 from app.models.audit_event import AuditEvent
 from app.models.dataset import Dataset, DatasetKeyword
 from app.models.information_request import InformationCategory
@@ -372,3 +373,14 @@ async def test_statistics_count_published_datasets_and_late_releases_per_categor
     assert await slugs(client, "release_overdue=true&sort=slug") == ["open-late", "plans-late"]
     on_time_ones = await slugs(client, "release_overdue=false&sort=slug")
     assert on_time_ones == ["open-due-today", "open-irregular"]
+
+
+async def test_a_crafted_cursor_with_a_control_character_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    # PostgreSQL refuses NUL in text: such a cursor must be a 400, never reach SQL as a 500.
+    crafted = encode_cursor(["a\u0000b"])
+    response = await client.get(f"/v1/datasets?sort=slug&cursor={crafted}")
+    assert (response.status_code, response.json()["code"]) == (400, "invalid_cursor")
+    fine = await client.get(f"/v1/datasets?sort=slug&cursor={encode_cursor(['alpha'])}")
+    assert fine.status_code == 200
