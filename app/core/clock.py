@@ -2,7 +2,7 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -45,6 +45,11 @@ def now() -> datetime:
 def local_today(timezone: str) -> date:
     """Today's date in the given zone (calendar dates are Asia/Riyadh dates)."""
     return now().astimezone(ZoneInfo(timezone)).date()
+
+
+def local_midnight(day: date, timezone: str) -> datetime:
+    """The first instant of ``day`` in the given zone: where a local date range starts."""
+    return datetime.combine(day, time.min, ZoneInfo(timezone))
 
 
 @contextmanager

@@ -8,10 +8,9 @@ small groups suppressed; participation officers, who read the submissions themse
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, RowMapping, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,9 +79,8 @@ class DateWindow:
 
     def instants(self, timezone: str) -> tuple[datetime, datetime]:
         """``[first local midnight, local midnight after the last day)`` as aware instants."""
-        zone = ZoneInfo(timezone)
         after = self.end + timedelta(days=1)
-        return datetime.combine(self.start, time.min, zone), datetime.combine(after, time.min, zone)
+        return clock.local_midnight(self.start, timezone), clock.local_midnight(after, timezone)
 
 
 def window(start: date | None, end: date | None, *, timezone: str) -> DateWindow:

@@ -6,15 +6,15 @@ The figures themselves are in ``information_statistics`` and ``participation_sta
 import csv
 import io
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.core import clock
 from app.schemas.statistics import Period, figure_rows
 
 CSV_HEADER = ("figure", "group", "value", "suppressed")
@@ -22,7 +22,6 @@ CSV_HEADER = ("figure", "group", "value", "suppressed")
 
 def period_of(year: int, month: int | None, timezone: str) -> Period:
     """The calendar month (or the whole year when ``month`` is None) between local midnights."""
-    zone = ZoneInfo(timezone)
     if month is None:
         first, after = date(year, 1, 1), date(year + 1, 1, 1)
     else:
@@ -30,8 +29,8 @@ def period_of(year: int, month: int | None, timezone: str) -> Period:
     return Period(
         year=year,
         month=month,
-        from_=datetime.combine(first, time.min, zone),
-        to=datetime.combine(after, time.min, zone),
+        from_=clock.local_midnight(first, timezone),
+        to=clock.local_midnight(after, timezone),
     )
 
 
