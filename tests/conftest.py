@@ -28,6 +28,7 @@ from app.core.db import Database
 from app.core.migrations import upgrade_to_head
 from app.core.tokens import mint_token
 from app.main import create_app
+from tests.support.statements import StatementRecorder, recording
 
 POSTGRES_URL = os.environ.get("BENEFICIARY_TEST_DATABASE_URL")
 TEST_SECRET = "test-signing-secret-that-is-long-enough-0123456789"
@@ -191,3 +192,10 @@ async def probe(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     app.include_router(router)
     async with client_for(app) as client:
         yield client
+
+
+@pytest.fixture
+def statements(database: Database) -> Iterator[StatementRecorder]:
+    """The SQL the app sends during the test: ``statements.queries``, ``statements.clear()``."""
+    with recording(database.engine) as recorder:
+        yield recorder
