@@ -18,6 +18,8 @@ from app.services import idempotency as idempotency_service
 from app.services.calendar import CalendarRules, SnapshotCache
 from app.services.working_days import CalendarSnapshot
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 # Exit before the response is sent, so a failed commit becomes an error response.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
@@ -85,7 +87,7 @@ def require(permission: Permission) -> PermissionCheck:
     return PermissionCheck(permission)
 
 
-def public() -> None:
+async def public() -> None:
     """Marks a route as open to anonymous callers, so the choice is explicit.
 
     The permission-matrix test recognises public routes by this very function.
@@ -156,7 +158,7 @@ CanPublishFeedback = Annotated[Principal, Depends(require(Permission.FEEDBACK_PU
 CanReadAnalytics = Annotated[Principal, Depends(require(Permission.ANALYTICS_READ))]
 
 
-def personal_data_cipher(request: Request) -> PersonalDataCipher:
+async def personal_data_cipher(request: Request) -> PersonalDataCipher:
     cipher: PersonalDataCipher = request.app.state.cipher
     return cipher
 
@@ -165,13 +167,17 @@ CipherDep = Annotated[PersonalDataCipher, Depends(personal_data_cipher)]
 
 
 async def calendar_snapshot(request: Request, session: SessionDep) -> CalendarSnapshot:
-    """The current calendar, reloaded when another worker or replica has changed it."""
+    """The current calendar, reloaded when another worker or replica has changed it (reads may
+    reuse a check made within ``calendar_read_cache_seconds``)."""
     cache: SnapshotCache = request.app.state.calendar
-    return await cache.get(session)
+    return await cache.get(session, for_write=request.method not in SAFE_METHODS)
 
 
-def calendar_rules(request: Request) -> CalendarRules:
+async def calendar_rules(request: Request) -> CalendarRules:
+    """The calendar's rules, for the routes that edit it (so this process's reads see an edit
+    without waiting for the read cache to lapse)."""
     cache: SnapshotCache = request.app.state.calendar
+    cache.invalidate()
     return cache.rules
 
 

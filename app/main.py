@@ -139,7 +139,9 @@ def create_app(
     app.state.database = database
     app.state.verifier = TokenVerifier(settings)
     app.state.metrics = Metrics()
-    app.state.calendar = SnapshotCache(CalendarRules.from_settings(settings))
+    app.state.calendar = SnapshotCache(
+        CalendarRules.from_settings(settings), read_ttl=settings.calendar_read_cache_seconds
+    )
     app.state.cipher = PersonalDataCipher(settings.personal_data_keys())
     app.state.rate_limits = rate_limits
     install_error_handlers(app)

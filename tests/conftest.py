@@ -46,6 +46,8 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "jwt_secret": TEST_SECRET,
         "jwks_cache_seconds": 300,
         "rate_limits_enabled": False,  # the suite is not throttled; rate-limit tests enable it
+        # Tests change the calendar behind the app's back (CLI, ORM): reads check every time.
+        "calendar_read_cache_seconds": 0,
     }
     return Settings(**(values | overrides))
 

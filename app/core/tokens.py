@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
+from cachetools import TTLCache
 from jose import ExpiredSignatureError, JWTError, jwt
 from jose.exceptions import JOSEError, JWTClaimsError
 
@@ -101,18 +102,38 @@ def _key_fits(key: dict[str, Any], algorithm: str) -> bool:
 
 
 class TokenVerifier:
+    """Verifies bearer tokens, remembering recent successes.
+
+    An app sends the same token with every request until it expires; checking its signature each
+    time is a large share of a short request. A verified token's principal is kept for at most
+    ``VERIFIED_TTL_SECONDS`` (so a key withdrawn from the JWKS stops being honoured within that
+    time) and never past the token's own expiry. Failures are not kept.
+    """
+
+    VERIFIED_TTL_SECONDS = 60.0
+
     def __init__(self, settings: Settings) -> None:
         self._settings = settings
         self._keys = KeySet(settings)
+        # token -> (principal, the instant its exp, with leeway, passes), in time.time() seconds
+        self._verified: TTLCache[str, tuple[Principal, float]] = TTLCache(
+            maxsize=10_000, ttl=self.VERIFIED_TTL_SECONDS
+        )
 
     async def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None and time.time() <= remembered[1]:
+            return remembered[0]
         algorithm = self._allowed_algorithm(token)
         if algorithm in SYMMETRIC_ALGORITHMS:
             key: str | dict[str, Any] = self._settings.signing_secret()
         else:
             key = await self._keys.key_for(self._header(token).get("kid"), algorithm)
         claims = self._decode(token, key, algorithm)
-        return principal_from_claims(claims, self._settings.jwt_roles_claim)
+        principal = principal_from_claims(claims, self._settings.jwt_roles_claim)
+        expires = float(claims["exp"]) + self._settings.jwt_leeway_seconds
+        self._verified[token] = (principal, expires)
+        return principal
 
     def _header(self, token: str) -> dict[str, Any]:
         try:

@@ -44,7 +44,8 @@ class Consultation(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __table_args__ = (
         search_index("consultations"),
         Index("ix_consultations_published_opens", "published_at", "opens_at", "id"),
-        Index("ix_consultations_created_at_id", "created_at", "id"),
+        # The lists' keyset order (newest opening first), walked in order for every caller.
+        Index("ix_consultations_opens_at_id", "opens_at", "id"),
         Index("ix_consultations_topic", "topic"),
         Index("ix_consultations_closes_at", "closes_at"),
     )

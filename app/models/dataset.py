@@ -33,6 +33,8 @@ class Dataset(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __table_args__ = (
         search_index("datasets"),
         Index("ix_datasets_status_modified", "status", "updated_at", "id"),
+        # Publishers' lists span every status: the order alone, without the leading status.
+        Index("ix_datasets_updated_at_id", "updated_at", "id"),
         Index("ix_datasets_category", "category"),
         Index("ix_datasets_publisher", "publisher"),
         Index("ix_datasets_next_release_due", "next_release_due"),

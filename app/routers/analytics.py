@@ -28,7 +28,7 @@ ConsultationFilter = Annotated[
 KindFilter = Annotated[SubmissionKind | None, Query(description="Only this kind of input.")]
 
 
-def date_window(request: Request, from_: FromDate = None, to: ToDate = None) -> DateWindow:
+async def date_window(request: Request, from_: FromDate = None, to: ToDate = None) -> DateWindow:
     """The window of local dates (the service's time zone); 422 when reversed or too long."""
     return analytics_service.window(from_, to, timezone=request.app.state.settings.timezone)
 

@@ -51,7 +51,7 @@ AppealId = Annotated[uuid.UUID, Path(description="The appeal's id.")]
 RequestId = Annotated[uuid.UUID, Path(description="The information request's id.")]
 
 
-def appeal_rules(request: Request, snapshot: CalendarDep) -> AppealRules:
+async def appeal_rules(request: Request, snapshot: CalendarDep) -> AppealRules:
     settings = request.app.state.settings
     return AppealRules(
         snapshot,
@@ -64,7 +64,7 @@ def appeal_rules(request: Request, snapshot: CalendarDep) -> AppealRules:
 AppealRulesDep = Annotated[AppealRules, Depends(appeal_rules)]
 
 
-def list_filters(
+async def list_filters(
     status: AppealStatus | None = None,
     ground: AppealGround | None = None,
     overdue: Annotated[

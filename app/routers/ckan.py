@@ -100,7 +100,7 @@ def site_url(request: Request) -> str:
     return str(request.base_url).rstrip("/")
 
 
-def site(request: Request) -> Site:
+async def site(request: Request) -> Site:
     return Site(url=site_url(request), today=clock.local_today(request.app.state.settings.timezone))
 
 

@@ -38,7 +38,7 @@ router = APIRouter(
 OFFICER_ERRORS = problem_responses(401, 403, 404, 409, 412)
 
 
-def feedback_terms(request: Request, snapshot: CalendarDep) -> FeedbackTerms:
+async def feedback_terms(request: Request, snapshot: CalendarDep) -> FeedbackTerms:
     """The calendar and the configured feedback period (calendar days after closing)."""
     return FeedbackTerms(snapshot, request.app.state.settings.feedback_period_days)
 
@@ -73,7 +73,7 @@ def consultation_read(
     )
 
 
-def consultation_filters(
+async def consultation_filters(
     status: ConsultationStatus | None = None,
     topic: Topic | None = None,
     channel: Annotated[Channel | None, Query(description="Accepts input via this channel.")] = None,

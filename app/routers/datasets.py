@@ -54,12 +54,12 @@ DatasetKey = Annotated[
 DistributionId = Annotated[uuid.UUID, Path(description="The distribution's id.")]
 
 
-def local_today(request: Request) -> date:
+async def local_today(request: Request) -> date:
     """Today in the service's time zone (Asia/Riyadh): release dates and lateness use it."""
     return clock.local_today(request.app.state.settings.timezone)
 
 
-def service_timezone(request: Request) -> str:
+async def service_timezone(request: Request) -> str:
     return str(request.app.state.settings.timezone)
 
 
@@ -67,7 +67,7 @@ Today = Annotated[date, Depends(local_today)]
 Timezone = Annotated[str, Depends(service_timezone)]
 
 
-def dataset_filters(
+async def dataset_filters(
     category: InformationCategory | None = None,
     keyword: Annotated[
         str | None,

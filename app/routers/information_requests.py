@@ -53,11 +53,11 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412)
 RequestId = Annotated[uuid.UUID, Path(description="The information request's id.")]
 
 
-def filing_period(request: Request) -> int:
+async def filing_period(request: Request) -> int:
     return int(request.app.state.settings.information_request_working_days)
 
 
-def pause_limit(request: Request) -> int:
+async def pause_limit(request: Request) -> int:
     return int(request.app.state.settings.max_clarification_pauses)
 
 
@@ -65,7 +65,7 @@ FilingPeriod = Annotated[int, Depends(filing_period)]
 PauseLimit = Annotated[int, Depends(pause_limit)]
 
 
-def list_filters(
+async def list_filters(
     status: RequestStatus | None = None,
     category: InformationCategory | None = None,
     overdue: Annotated[

@@ -22,7 +22,7 @@ Month = Annotated[
 Document = TypeVar("Document", InformationRequestStatistics, ParticipationStatistics)
 
 
-def service_timezone(request: Request) -> str:
+async def service_timezone(request: Request) -> str:
     return str(request.app.state.settings.timezone)
 
 

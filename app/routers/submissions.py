@@ -56,14 +56,14 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412)
 SubmissionId = Annotated[uuid.UUID, Path(description="The submission's id.")]
 
 
-def complaint_clock(request: Request, snapshot: CalendarDep) -> ComplaintClock:
+async def complaint_clock(request: Request, snapshot: CalendarDep) -> ComplaintClock:
     return ComplaintClock(snapshot, request.app.state.settings.complaint_response_working_days)
 
 
 ComplaintClockDep = Annotated[ComplaintClock, Depends(complaint_clock)]
 
 
-def list_filters(
+async def list_filters(
     status: SubmissionStatus | None = None,
     kind: SubmissionKind | None = None,
     channel: Channel | None = None,

@@ -1,8 +1,10 @@
 """The stored calendar: snapshots for the engine, holiday edits, baseline seeding, the version."""
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, time, timedelta
+from time import monotonic
 from typing import Any
 
 from sqlalchemy import extract, select, update
@@ -82,18 +84,32 @@ class SnapshotCache:
     """One snapshot per process, reloaded when the stored version moves.
 
     The version check is a one-row primary-key read, so an edit made through any worker or
-    replica is seen by every other one on its next request, without a restart.
+    replica is seen by every other one without a restart. Writes, which store deadlines, check
+    on every request. Reads may reuse the last check for ``read_ttl`` seconds: a list or a
+    deadline shown to a caller may lag another process's calendar edit by that much, and a read
+    saves a database round trip. An edit made through this process is seen at once.
     """
 
-    def __init__(self, rules: CalendarRules) -> None:
+    def __init__(self, rules: CalendarRules, *, read_ttl: float = 0.0) -> None:
         self.rules = rules
+        self.read_ttl = read_ttl
         self._snapshot: CalendarSnapshot | None = None
+        self._checked_at = -math.inf
 
-    async def get(self, session: AsyncSession) -> CalendarSnapshot:
+    async def get(self, session: AsyncSession, *, for_write: bool = True) -> CalendarSnapshot:
+        checked = monotonic()
+        recent = checked - self._checked_at < self.read_ttl
+        if self._snapshot is not None and recent and not for_write:
+            return self._snapshot
         version = await current_version(session)
         if self._snapshot is None or self._snapshot.version != version:
             self._snapshot = await load_snapshot(session, self.rules)
+        self._checked_at = checked
         return self._snapshot
+
+    def invalidate(self) -> None:
+        """The calendar is being edited here: the next read checks the version again."""
+        self._checked_at = -math.inf
 
 
 async def list_holidays(

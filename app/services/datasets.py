@@ -120,7 +120,8 @@ class DatasetSort(StrEnum):
 
 
 SORT_KEYS: dict[DatasetSort, tuple[SortKey, ...]] = {
-    # Walks ix_datasets_status_modified for the public (status fixed to published).
+    # Walks ix_datasets_status_modified for the public (status fixed to published),
+    # ix_datasets_updated_at_id for publishers (every status).
     DatasetSort.MODIFIED: (SortKey(Dataset.updated_at, True), SortKey(Dataset.id, True)),
     DatasetSort.SLUG: (SortKey(Dataset.slug),),  # the unique constraint's index
 }

@@ -5,6 +5,7 @@ a Hijri day that does not exist in its month, it raises OverflowError or ValueEr
 `HijriRangeError` here so the API layer can map one exception to a 422.
 """
 
+import functools
 from datetime import date
 
 from hijridate import Gregorian, Hijri
@@ -14,6 +15,7 @@ class HijriRangeError(ValueError):
     """A date that has no Umm al-Qura equivalent in the supported range."""
 
 
+@functools.lru_cache(maxsize=4096)  # a page of a list converts the same few dates again and again
 def to_hijri(d: date) -> str:
     """The Umm al-Qura date of d as "YYYY-MM-DD"."""
     try:

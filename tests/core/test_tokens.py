@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from datetime import datetime, tzinfo
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -84,6 +85,46 @@ async def test_token_expired_within_the_leeway_is_still_accepted(
     response = await get_me(client, token)
     assert response.status_code == 200
     assert response.json()["sub"] == "u1"
+
+
+async def test_a_verified_token_is_refused_once_it_expires_although_remembered(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    now = int(time.time())
+    token = hs256(claims(exp=now + 60))
+    assert (await get_me(client, token)).status_code == 200  # verified, and remembered
+    later = now + 60 + 31  # past exp and the 30 s leeway, within the memory's 60 s
+
+    class Later(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> "Later":
+            return cls.fromtimestamp(later, tz)
+
+    monkeypatch.setattr(tokens.time, "time", lambda: float(later))
+    monkeypatch.setattr(jwt, "datetime", Later)  # the clock python-jose reads
+    response = await get_me(client, token)
+    assert_invalid_token(response, "expired")
+
+
+async def test_a_remembered_token_is_not_verified_again(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = hs256(claims())
+    assert (await get_me(client, token)).status_code == 200
+    calls: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(*args: Any, **kwargs: Any) -> Any:
+        calls.append("decode")
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    for _ in range(3):
+        assert (await get_me(client, token)).json()["sub"] == "u1"
+    assert calls == []
+    other = hs256(claims(sub="u2"))
+    assert (await get_me(client, other)).json()["sub"] == "u2"
+    assert calls == ["decode"]
 
 
 async def test_token_not_yet_valid_is_refused(client: httpx.AsyncClient) -> None:
@@ -214,8 +255,10 @@ def public_jwk(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, alg: str, ki
     return jwk.construct(public_pem(key), alg).to_dict() | {"kid": kid, "use": "sig"}
 
 
-def signed(key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, alg: str, kid: str) -> str:
-    return jwt.encode(claims(), private_pem(key), algorithm=alg, headers={"kid": kid})
+def signed(
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey, alg: str, kid: str, sub: str = "u1"
+) -> str:
+    return jwt.encode(claims(sub=sub), private_pem(key), algorithm=alg, headers={"kid": kid})
 
 
 def write_jwks(path: Path, *keys: dict[str, Any]) -> Path:
@@ -372,7 +415,8 @@ async def test_cached_keys_keep_serving_while_the_jwks_url_fails(
             jwks_server.status = 503
         else:  # a proxy's error page in JSON: it must not wipe the keys we have
             jwks_server.document = {"error": "maintenance"}
-        response = await get_me(client, signed(rsa_private, "RS256", "k1"))
+        # another token (a verified one is remembered and would not need the keys again)
+        response = await get_me(client, signed(rsa_private, "RS256", "k1", sub="u2"))
     assert response.status_code == 200
     assert jwks_server.hits == 2  # the provider was asked again, and its answer was not used
 

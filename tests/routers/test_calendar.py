@@ -1,16 +1,19 @@
 """The calendar through HTTP: public reads, explained deadlines, admin edits."""
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
+from app.core import clock
 from app.core.config import Settings
 from app.core.db import Database
 from app.main import create_app
 from app.services import calendar as calendar_service
 from app.services.calendar import CalendarRules
+from tests.conftest import client_for
 
 Auth = Callable[..., dict[str, str]]
 EN = {"Accept-Language": "en"}
@@ -304,3 +307,39 @@ async def test_receipt_on_an_estimated_holiday_makes_the_deadline_estimated(
     body = await deadline(client, "2026-03-23T09:00:00+03:00", days=1)  # baseline Eid estimate
     assert body["start_date"] == "2026-03-25"
     assert body["estimated"] is True
+
+
+async def test_reads_may_lag_another_workers_edit_by_the_read_cache_but_writes_never_do(
+    settings: Settings,
+    database: Database,
+    auth: Auth,
+    frozen_clock: clock.FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cached = settings.model_copy(update={"calendar_read_cache_seconds": 5})
+    apps = [create_app(cached, database=database) for _ in range(2)]
+    monotonic = [1000.0]
+    monkeypatch.setattr(calendar_service, "monotonic", lambda: monotonic[0])
+    frozen_clock.set(datetime(2026, 5, 10, 5, 0, tzinfo=UTC))  # Sunday 08:00 in Riyadh
+    received = "2026-05-10T08:00:00+03:00"
+    async with client_for(apps[0]) as one, client_for(apps[1]) as two:
+        assert (await deadline(two, received, days=1))["due_date"] == "2026-05-11"
+        added = await one.post(
+            "/v1/calendar/holidays",
+            json={"date": "2026-05-11", "name": {"ar": "إجازة", "en": "Holiday"}},
+            headers=auth("a1", "admin"),
+        )
+        assert added.status_code == 201
+        # The editing worker sees its edit at once; the other within the read cache's 5 s.
+        assert (await deadline(one, received, days=1))["due_date"] == "2026-05-12"
+        assert (await deadline(two, received, days=1))["due_date"] == "2026-05-11"
+        # A write on the other worker checks the version: the request's clock counts the holiday.
+        filed = await two.post(
+            "/v1/information-requests",
+            json={"subject": "ميزانية الطرق", "description": "بيان", "category": "open_data"},
+            headers=auth("u1", "beneficiary"),
+        )
+        assert filed.status_code == 201, filed.text
+        assert filed.json()["due_date"] == "2026-05-25"  # ten working days, the holiday skipped
+        monotonic[0] += 5
+        assert (await deadline(two, received, days=1))["due_date"] == "2026-05-12"
