@@ -25,6 +25,7 @@ from app.core.middleware import (
     SecurityHeadersMiddleware,
 )
 from app.core.openapi import problem_json_openapi
+from app.core.public_cache import PublicCacheMiddleware
 from app.core.rate_limits import RateLimitMiddleware, RateLimits
 from app.core.tokens import TokenVerifier
 from app.routers import (
@@ -47,6 +48,18 @@ from app.routers import (
 )
 from app.services.calendar import CalendarRules, SnapshotCache
 
+# Public reads that every anonymous caller gets alike: replayed for public_cache_seconds.
+PUBLIC_CACHE_PATHS = frozenset(
+    {
+        "/v1/consultations",
+        "/v1/datasets",
+        "/v1/disclosure-log",
+        "/v1/catalog.jsonld",
+        "/v1/catalog.ttl",
+        "/v1/statistics/information-requests",
+        "/v1/statistics/participation",
+    }
+)
 DESCRIPTION = """
 **Beneficiary API of the Asir Region Emirate.** E-participation (consultations, polls,
 submissions, decisions and feedback reports) and access to information (information requests,
@@ -171,6 +184,10 @@ def create_app(
 
 def _add_middleware(app: FastAPI, settings: Settings, rate_limits: RateLimits | None) -> None:
     """Innermost first: each one added wraps those added before it."""
+    if settings.public_cache_seconds > 0:  # inside the rate limits: a replay still counts
+        app.add_middleware(
+            PublicCacheMiddleware, paths=PUBLIC_CACHE_PATHS, seconds=settings.public_cache_seconds
+        )
     if rate_limits is not None:
         app.add_middleware(
             RateLimitMiddleware, rate_limits=rate_limits, verifier=app.state.verifier
