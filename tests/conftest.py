@@ -48,6 +48,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         "rate_limits_enabled": False,  # the suite is not throttled; rate-limit tests enable it
         # Tests change the calendar behind the app's back (CLI, ORM): reads check every time.
         "calendar_read_cache_seconds": 0,
+        "public_cache_seconds": 0,  # tests read their own writes at once; its tests enable it
     }
     return Settings(**(values | overrides))
 

@@ -45,7 +45,8 @@ async def classify_submission(
 async def store_reasons(
     session: AsyncSession, submission: Submission, priority: PriorityResult
 ) -> None:
-    await _store_reasons(session, {submission.id: priority})
+    """The reasons of a submission just stored (it has none yet: nothing to replace)."""
+    await _insert_reasons(session, {submission.id: priority})
 
 
 def classify_answer(answer: PollAnswer) -> None:
@@ -128,6 +129,10 @@ async def _store_reasons(session: AsyncSession, results: dict[uuid.UUID, Priorit
     await session.execute(
         delete(PriorityReason).where(PriorityReason.submission_id.in_(list(results)))
     )
+    await _insert_reasons(session, results)
+
+
+async def _insert_reasons(session: AsyncSession, results: dict[uuid.UUID, PriorityResult]) -> None:
     rows = [
         {"submission_id": sid, "rule": r.rule, "points": r.points, "evidence": r.evidence}
         for sid, result in results.items()

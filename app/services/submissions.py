@@ -239,7 +239,6 @@ async def _new(
     """A new, classified submission (not yet added), and the reasons for its priority."""
     consultation = await _accepting_consultation(session, by, intake, received_at)
     submission = Submission(
-        reference=await next_reference(session, "SUB"),
         kind=intake.kind.value,
         channel=intake.channel.value,
         consultation_id=intake.consultation_id,
@@ -259,6 +258,9 @@ async def _new(
     priority = await classification.classify_submission(
         session, submission, consultation_topic=topic
     )
+    # Last: the counter row stays locked until the transaction ends, so every other intake waits
+    # for this one from here on.
+    submission.reference = await next_reference(session, "SUB")
     return submission, priority
 
 
