@@ -25,11 +25,12 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Table, insert, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
 from app.core import clock
 from app.core.config import Settings, get_settings
@@ -428,8 +429,9 @@ class Seeder:
 
 async def write(session: AsyncSession, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
     """Multi-row INSERTs of a large batch at a time (no ORM objects, no per-row round trip)."""
+    table = cast(Table, model.__table__)
     for start in range(0, len(rows), BATCH):
-        await session.execute(insert(model), list(rows[start : start + BATCH]))
+        await session.execute(insert(table), list(rows[start : start + BATCH]))
 
 
 async def seed(settings: Settings, plan: Plan, *, seed_value: int = 2026, log: Any = print) -> None:
@@ -506,24 +508,47 @@ def _steps(seeder: Seeder, texts: Sequence[Text], snapshot: CalendarSnapshot) ->
 
 
 async def analyze(database: Database) -> None:
-    """Fresh planner statistics, as autovacuum would give a table that grew over months."""
-    async with database.engine.connect() as connection:
-        await connection.execute(text("ANALYZE"))
-        await connection.commit()
+    """What autovacuum would have done for tables that grew over months: planner statistics,
+    and on PostgreSQL the visibility map that lets index-only scans skip the table."""
+    postgres = database.engine.dialect.name == "postgresql"
+    engine = database.engine.execution_options(isolation_level="AUTOCOMMIT")
+    async with engine.connect() as connection:
+        await connection.execute(text("VACUUM ANALYZE" if postgres else "ANALYZE"))
+
+
+def url_for_size(url: str, size: str) -> str:
+    """The database of one size: ``bench`` becomes ``bench_1m`` (a SQLite file likewise)."""
+    parsed = make_url(url)
+    name = parsed.database or "bench"
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(name)
+        return parsed.set(database=str(path.with_stem(f"{path.stem}_{size}"))).render_as_string(
+            hide_password=False
+        )
+    return parsed.set(database=f"{name}_{size}").render_as_string(hide_password=False)
 
 
 def reset(settings: Settings) -> None:
-    """An empty, migrated database (drops everything in it)."""
+    """An empty, migrated database (created if need be; everything in it dropped)."""
     if settings.is_sqlite:
         path = Path(settings.resolved_database_url.split("///", 1)[1])
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
     else:
-        asyncio.run(drop_schema(settings))
+        asyncio.run(recreate_schema(settings))
     upgrade_to_head(settings)
 
 
-async def drop_schema(settings: Settings) -> None:
+async def recreate_schema(settings: Settings) -> None:
+    url = make_url(settings.resolved_database_url)
+    server = create_async_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    async with server.connect() as connection:
+        exists = await connection.scalar(
+            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": url.database}
+        )
+        if not exists:
+            await connection.execute(text(f'CREATE DATABASE "{url.database}"'))
+    await server.dispose()
     database = Database(settings)
     async with database.engine.begin() as connection:
         await connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, RowMapping, case, func, select
+from sqlalchemy import ColumnElement, RowMapping, case, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
@@ -168,8 +168,16 @@ def _priorities(row: RowMapping) -> Counter[str]:
     return counts
 
 
+async def _room_for_the_reasons_join(session: AsyncSession) -> None:
+    """Let PostgreSQL hash a year of submissions in memory for this transaction: with the
+    default 4 MB the reasons join spills to disk in batches (about 1.5x slower at a million)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL work_mem = '64MB'"))
+
+
 async def _topic_tallies(session: AsyncSession, scope: Scope) -> dict[tuple[Any, Any], Tally]:
     """``{(topic, subtopic): Tally}`` for the window, the previous window and the reasons."""
+    await _room_for_the_reasons_join(session)
     groups: defaultdict[tuple[Any, Any], Tally] = defaultdict(Tally)
     keys = (Submission.topic, Submission.subtopic)
     current = select(*keys, func.count().label("n"), *_sums(Submission.priority, LEVELS))
