@@ -4,8 +4,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi import APIRouter, FastAPI
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.cors import CORSMiddleware
 
@@ -24,7 +23,7 @@ from app.core.middleware import (
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
 )
-from app.core.openapi import problem_json_openapi
+from app.core.openapi import operation_id, problem_json_openapi
 from app.core.public_cache import PublicCacheMiddleware
 from app.core.rate_limits import RateLimitMiddleware, RateLimits
 from app.core.tokens import TokenVerifier
@@ -102,9 +101,16 @@ TAGS = [
 ]
 
 
-def operation_id(route: APIRoute) -> str:
-    """Stable operationIds: the endpoint function's name, unique across the API."""
-    return route.name
+def mount(app: FastAPI, router: APIRouter) -> None:
+    """Add a router's routes to the app itself rather than ``include_router`` them.
+
+    The routes already carry their full paths, dependencies, tags, responses and operation ids
+    (every router is built with ``operation_id``). FastAPI's
+    included-router dispatch resolves every route's effective context on each request, twice
+    (match, then handle): over ~100 routes that was about 1 ms a request on the benchmark
+    machine, half the cost of the lightest endpoint.
+    """
+    app.router.routes.extend(router.routes)
 
 
 def docs_served(settings: Settings) -> bool:
@@ -177,7 +183,7 @@ def create_app(
         health,
         me,
     ):
-        app.include_router(module.router)
+        mount(app, module.router)
     _add_middleware(app, settings, rate_limits)
     return app
 

@@ -5,6 +5,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from app.core.middleware import BODY_METHODS
 from app.core.rate_limits import SEARCH_PARAMETER, budget_for
@@ -83,3 +84,9 @@ def _errors_as_problems(schema: dict[str, Any]) -> None:
     schemas = schema.get("components", {}).get("schemas", {})
     for name in _FASTAPI_VALIDATION_SCHEMAS:
         schemas.pop(name, None)
+
+
+def operation_id(route: APIRoute) -> str:
+    """Stable operationIds: the endpoint function's name, unique across the API. Every router
+    is built with it (``generate_unique_id_function``), so ids and derived schema names hold."""
+    return route.name

@@ -89,7 +89,8 @@ class PublicCacheMiddleware:
                 answer = Answer(200, started["headers"], b"".join(chunks), scope.get("route"))
                 self.answers[key] = answer
         finally:
-            del self.rendering[key]
+            if self.rendering.get(key) is pending:  # a retry after an unshareable answer may own it
+                del self.rendering[key]
             pending.set_result(answer)
 
 

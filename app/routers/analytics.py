@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from app.core.openapi import operation_id
 from app.dependencies import CanReadAnalytics, SessionDep
 from app.models.consultation import Channel
 from app.models.submission import SubmissionKind
@@ -15,7 +16,10 @@ from app.services import analytics as analytics_service
 from app.services.analytics import DateWindow, Filters, Scope
 
 router = APIRouter(
-    prefix="/v1/analytics", tags=["analytics"], responses=problem_responses(401, 403, 422)
+    generate_unique_id_function=operation_id,
+    prefix="/v1/analytics",
+    tags=["analytics"],
+    responses=problem_responses(401, 403, 422),
 )
 FromDate = Annotated[
     date | None,

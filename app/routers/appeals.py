@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.concurrency import set_etag
+from app.core.openapi import operation_id
 from app.core.pagination import PageParams, page_params
 from app.core.security import Principal
 from app.dependencies import (
@@ -39,7 +40,9 @@ from app.services.appeals import AppealRules, Filters
 from app.services.calendar import hijri
 from app.services.working_days import CalendarSnapshot
 
-router = APIRouter(tags=["appeals"], responses=problem_responses(422))
+router = APIRouter(
+    generate_unique_id_function=operation_id, tags=["appeals"], responses=problem_responses(422)
+)
 READ_ERRORS = problem_responses(401, 403, 404)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412)
 NOT_ELIGIBLE = {

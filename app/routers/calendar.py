@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import AwareDatetime
 
 from app.core.errors import UnprocessableEntity
+from app.core.openapi import operation_id
 from app.core.pagination import PageParams, page_params
 from app.dependencies import (
     CalendarDep,
@@ -34,7 +35,12 @@ from app.schemas.problems import problem_responses
 from app.services import calendar as calendar_service
 from app.services.calendar import ensure_in_range, hijri
 
-router = APIRouter(prefix="/v1/calendar", tags=["calendar"], responses=problem_responses(422))
+router = APIRouter(
+    generate_unique_id_function=operation_id,
+    prefix="/v1/calendar",
+    tags=["calendar"],
+    responses=problem_responses(422),
+)
 ONE_DAY = timedelta(days=1)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 DatePath = Annotated[date, Path(description="ISO 8601 date, e.g. 2026-03-20")]

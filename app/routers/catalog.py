@@ -5,13 +5,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request, Response
 from rdflib import Graph
 
+from app.core.openapi import operation_id
 from app.dependencies import PublicAccess, SessionDep
 from app.schemas.common import SingleLineParameter
 from app.schemas.problems import problem_responses
 from app.services import dcat as dcat_service
 from app.services.dcat import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Links, RdfFormat
 
-router = APIRouter(tags=["dcat"], responses=problem_responses(422))
+router = APIRouter(
+    generate_unique_id_function=operation_id, tags=["dcat"], responses=problem_responses(422)
+)
 MEDIA_TYPES: dict[RdfFormat, str] = {"json-ld": "application/ld+json", "turtle": "text/turtle"}
 FORMAT_NAMES: dict[RdfFormat, str] = {"json-ld": "JSON-LD", "turtle": "Turtle"}
 PageNumber = Annotated[int, Query(ge=1, le=1_000_000, description="1-based page number.")]

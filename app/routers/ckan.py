@@ -19,6 +19,7 @@ from pydantic import ValidationError
 
 from app.core import clock, i18n
 from app.core.errors import NotFound
+from app.core.openapi import operation_id
 from app.dependencies import PublicAccess, SessionDep
 from app.schemas.ckan import (
     ActionParams,
@@ -84,7 +85,7 @@ class CkanRoute(APIRoute):
         return answer
 
 
-router = APIRouter(tags=["ckan"], route_class=CkanRoute)
+router = APIRouter(generate_unique_id_function=operation_id, tags=["ckan"], route_class=CkanRoute)
 
 
 def _json(status: int, body: object) -> Response:

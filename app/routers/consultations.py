@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core import clock
 from app.core.concurrency import etag, set_etag
+from app.core.openapi import operation_id
 from app.core.pagination import PageParams, page_params
 from app.dependencies import (
     CalendarDep,
@@ -33,7 +34,10 @@ from app.services.calendar import hijri
 from app.services.consultations import ConsultationFilters, FeedbackTerms, status_of
 
 router = APIRouter(
-    prefix="/v1/consultations", tags=["consultations"], responses=problem_responses(422)
+    generate_unique_id_function=operation_id,
+    prefix="/v1/consultations",
+    tags=["consultations"],
+    responses=problem_responses(422),
 )
 OFFICER_ERRORS = problem_responses(401, 403, 404, 409, 412)
 

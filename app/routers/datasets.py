@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.concurrency import etag, set_etag
+from app.core.openapi import operation_id
 from app.core.pagination import PageParams, page_params
 from app.dependencies import (
     CanManageDatasets,
@@ -43,7 +44,12 @@ from app.services import datasets as dataset_service
 from app.services.catalogue_vocabulary import FORMATS
 from app.services.datasets import DatasetFilters, DatasetSort
 
-router = APIRouter(prefix="/v1/datasets", tags=["datasets"], responses=problem_responses(422))
+router = APIRouter(
+    generate_unique_id_function=operation_id,
+    prefix="/v1/datasets",
+    tags=["datasets"],
+    responses=problem_responses(422),
+)
 READ_ERRORS = problem_responses(404)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412)
 DatasetKey = Annotated[

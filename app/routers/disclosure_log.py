@@ -5,6 +5,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from app.core.openapi import operation_id
 from app.core.pagination import PageParams, page_params
 from app.dependencies import CanHandleInformationRequests, PublicAccess, SessionDep
 from app.models.information_request import DisclosureEntry, InformationCategory
@@ -15,7 +16,11 @@ from app.services import disclosure_log as disclosure_service
 from app.services import information_requests as request_service
 from app.services.request_handling import Outcome
 
-router = APIRouter(tags=["disclosure-log"], responses=problem_responses(422))
+router = APIRouter(
+    generate_unique_id_function=operation_id,
+    tags=["disclosure-log"],
+    responses=problem_responses(422),
+)
 
 
 @router.post(

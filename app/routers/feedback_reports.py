@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.concurrency import set_etag
+from app.core.openapi import operation_id
 from app.dependencies import (
     CanPublishFeedback,
     IfMatch,
@@ -32,6 +33,7 @@ from app.services.consultations import FeedbackTerms
 from app.services.feedback_reports import Highlight, ReportStatus
 
 router = APIRouter(
+    generate_unique_id_function=operation_id,
     prefix="/v1/consultations/{consultation_id}/feedback",
     tags=["feedback"],
     responses=problem_responses(422),

@@ -10,10 +10,13 @@ from starlette.responses import Response
 from app.core.db import Database
 from app.core.errors import ServiceUnavailable
 from app.core.migrations import current_revisions, head_revisions
+from app.core.openapi import operation_id
 from app.dependencies import PublicAccess
 from app.schemas.problems import problem_responses
 
-router = APIRouter(tags=["operations"], dependencies=[PublicAccess])
+router = APIRouter(
+    generate_unique_id_function=operation_id, tags=["operations"], dependencies=[PublicAccess]
+)
 READINESS_TIMEOUT_SECONDS = 3.0
 
 

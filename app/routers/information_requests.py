@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.core import clock
 from app.core.concurrency import set_etag
+from app.core.openapi import operation_id
 from app.core.pagination import PageParams, page_params
 from app.dependencies import (
     CalendarDep,
@@ -44,6 +45,7 @@ from app.services.information_requests import Filing, Filters
 from app.services.request_handling import Decision
 
 router = APIRouter(
+    generate_unique_id_function=operation_id,
     prefix="/v1/information-requests",
     tags=["information-requests"],
     responses=problem_responses(422),

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Response
 
 from app.core import clock
+from app.core.openapi import operation_id
 from app.core.pagination import PageParams, page_params
 from app.core.security import Permission, Principal
 from app.dependencies import CipherDep, PrincipalDep, SessionDep, require
@@ -36,7 +37,12 @@ from app.schemas.submissions import ContactRead
 from app.services import personal_data
 from app.services.personal_data import Access, Held, OwnedKind
 
-router = APIRouter(prefix="/v1/me", tags=["me"], responses=problem_responses(401))
+router = APIRouter(
+    generate_unique_id_function=operation_id,
+    prefix="/v1/me",
+    tags=["me"],
+    responses=problem_responses(401),
+)
 CanManageOwnPersonalData = Annotated[
     Principal, Depends(require(Permission.PERSONAL_DATA_MANAGE_OWN))
 ]

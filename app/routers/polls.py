@@ -6,6 +6,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from app.core.concurrency import etag
+from app.core.openapi import operation_id
 from app.core.pagination import PageParams, page_params
 from app.dependencies import (
     CanManagePolls,
@@ -32,6 +33,7 @@ from app.services import polls as poll_service
 from app.services.polls import Poll
 
 router = APIRouter(
+    generate_unique_id_function=operation_id,
     prefix="/v1/consultations/{consultation_id}/poll",
     tags=["polls"],
     responses=problem_responses(404, 422),

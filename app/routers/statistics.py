@@ -5,13 +5,19 @@ from typing import Annotated, Any, TypeVar
 from fastapi import APIRouter, Depends, Query, Request, Response
 
 from app.core import clock
+from app.core.openapi import operation_id
 from app.dependencies import PublicAccess, SessionDep
 from app.schemas.problems import problem_responses
 from app.schemas.statistics import InformationRequestStatistics, ParticipationStatistics
 from app.services import information_statistics, participation_statistics
 from app.services.statistics import period_of, to_csv
 
-router = APIRouter(prefix="/v1/statistics", tags=["statistics"], responses=problem_responses(422))
+router = APIRouter(
+    generate_unique_id_function=operation_id,
+    prefix="/v1/statistics",
+    tags=["statistics"],
+    responses=problem_responses(422),
+)
 
 JSON_MEDIA_TYPE = "application/json"
 CSV_MEDIA_TYPE = "text/csv"

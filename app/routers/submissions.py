@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from app.core import clock
 from app.core.concurrency import set_etag
+from app.core.openapi import operation_id
 from app.core.pagination import PageParams, page_params
 from app.dependencies import (
     CalendarDep,
@@ -50,7 +51,12 @@ from app.services import submission_workflow as workflow
 from app.services import submissions as submission_service
 from app.services.submissions import ComplaintClock, Filters, Intake
 
-router = APIRouter(prefix="/v1/submissions", tags=["submissions"], responses=problem_responses(422))
+router = APIRouter(
+    generate_unique_id_function=operation_id,
+    prefix="/v1/submissions",
+    tags=["submissions"],
+    responses=problem_responses(422),
+)
 READ_ERRORS = problem_responses(401, 403, 404)
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 412)
 SubmissionId = Annotated[uuid.UUID, Path(description="The submission's id.")]

@@ -2,6 +2,7 @@
 
 from fastapi import APIRouter
 
+from app.core.openapi import operation_id
 from app.dependencies import PublicAccess
 from app.models.consultation import Topic
 from app.schemas.common import LocalizedText
@@ -17,7 +18,7 @@ from app.schemas.taxonomy import (
 from app.services import taxonomy as taxonomy_service
 from app.services.taxonomy import PriorityRules, Taxonomy
 
-router = APIRouter(tags=["analytics"])
+router = APIRouter(generate_unique_id_function=operation_id, tags=["analytics"])
 
 
 @router.get(

@@ -85,3 +85,13 @@ async def test_concurrent_first_askers_wait_for_one_rendering(
     assert len({a.content for a in answers}) == 1
     lists = [s for s in statements.selects() if "FROM consultations" in s.sql]
     assert len(lists) == 1
+
+
+async def test_concurrent_askers_of_an_unshareable_answer_each_get_their_own(
+    cached: httpx.AsyncClient,
+) -> None:
+    answers = await asyncio.gather(
+        *(cached.get("/v1/consultations?status=nonsense") for _ in range(10))
+    )
+    assert [a.status_code for a in answers] == [422] * 10
+    assert all(a.headers["content-type"] == "application/problem+json" for a in answers)
