@@ -5,9 +5,11 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from starlette.types import Receive, Scope, Send
 
 from app.core.config import Settings
 from app.core.db import Database
+from app.core.public_cache import PublicCacheMiddleware
 from app.main import create_app
 from tests.conftest import client_for
 from tests.routers.test_consultation_lists import published
@@ -87,11 +89,19 @@ async def test_concurrent_first_askers_wait_for_one_rendering(
     assert len(lists) == 1
 
 
-async def test_concurrent_askers_of_an_unshareable_answer_each_get_their_own(
-    cached: httpx.AsyncClient,
-) -> None:
-    answers = await asyncio.gather(
-        *(cached.get("/v1/consultations?status=nonsense") for _ in range(10))
-    )
-    assert [a.status_code for a in answers] == [422] * 10
-    assert all(a.headers["content-type"] == "application/problem+json" for a in answers)
+async def test_concurrent_askers_of_an_unshareable_answer_each_get_their_own() -> None:
+    renderings: list[str] = []
+
+    async def refusing(scope: Scope, receive: Receive, send: Send) -> None:
+        renderings.append(scope["path"])
+        await asyncio.sleep(0.01)  # others arrive while this one renders
+        await send({"type": "http.response.start", "status": 503, "headers": []})
+        await send({"type": "http.response.body", "body": b"busy"})
+
+    middleware = PublicCacheMiddleware(refusing, paths=frozenset({"/v1/datasets"}), seconds=5)
+    transport = httpx.ASGITransport(app=middleware)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        answers = await asyncio.gather(*(client.get("/v1/datasets") for _ in range(10)))
+    assert [a.status_code for a in answers] == [503] * 10
+    assert len(renderings) == 10  # nothing shared: every caller got its own answer
+    assert middleware.rendering == {}
