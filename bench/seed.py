@@ -47,6 +47,7 @@ from app.models.submission import PriorityReason, Submission
 from app.services import calendar as calendar_service
 from app.services import classifier
 from app.services.calendar import CalendarRules
+from app.services.classifier import RULE_BITS
 from app.services.working_days import CalendarSnapshot
 
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -242,6 +243,7 @@ class Seeder:
             "contact_encrypted": rng.choice(self.contacts) if rng.random() < 0.1 else None,
             "source_handle_encrypted": None,
             "auto_topic": found.topic, "auto_subtopic": found.subtopic, "auto_priority": priority,
+            "priority_rules": sum(RULE_BITS[reason["rule"]] for reason in reasons),
             "confidence": found.confidence, "classifier_version": classifier.current().version,
             "topic": found.topic, "subtopic": found.subtopic, "priority": priority,
             "disposition": None, "decision_reason": None, "decided_by": None,

@@ -93,6 +93,8 @@ class Submission(UUIDPrimaryKey, Timestamps, Versioned, Base):
     auto_topic: Mapped[str | None] = mapped_column(String(40))
     auto_subtopic: Mapped[str | None] = mapped_column(String(40))
     auto_priority: Mapped[str | None] = mapped_column(String(2))
+    # Which priority rules fired (classifier.RULE_BITS flags); their evidence is PriorityReason.
+    priority_rules: Mapped[int] = mapped_column(default=0, server_default="0")
     confidence: Mapped[float | None]
     classifier_version: Mapped[str | None] = mapped_column(String(40))
     topic_override: Mapped[str | None] = mapped_column(String(40))

@@ -37,8 +37,7 @@ async def classify_submission(
         session, submission.subtopic, submission.received_at, window_days
     )
     priority = engine.priority(submission.body, submission.kind, similar)
-    submission.auto_priority = priority.priority
-    submission.priority = submission.priority_override or priority.priority
+    _set_priority(submission, priority)
     return priority
 
 
@@ -57,6 +56,11 @@ def classify_answer(answer: PollAnswer) -> None:
     result = current().classify(answer.text)
     answer.topic, answer.subtopic = result.topic, result.subtopic
     answer.confidence, answer.classifier_version = result.confidence, result.version
+
+
+def _set_priority(submission: Submission, priority: PriorityResult) -> None:
+    submission.auto_priority, submission.priority_rules = priority.priority, priority.rules
+    submission.priority = submission.priority_override or priority.priority
 
 
 def _set_classification(submission: Submission, result: Classification) -> None:
@@ -187,8 +191,7 @@ async def reclassify_all(
             results[submission.id] = priority = engine.priority(
                 submission.body, submission.kind, similar
             )
-            submission.auto_priority = priority.priority
-            submission.priority = submission.priority_override or priority.priority
+            _set_priority(submission, priority)
             after = (submission.auto_topic, submission.auto_subtopic, submission.auto_priority)
             report.changed += before != after
         await session.flush()

@@ -98,6 +98,11 @@ class Classification:
     terms: tuple[str, ...] = ()  # the matched terms of the chosen subtopic
 
 
+# The priority rules, each a bit of ``Submission.priority_rules``: analytics counts a window's
+# reasons from the submissions alone, without joining their evidence rows.
+RULE_BITS = {"kind": 1, "urgency_terms": 2, "safety_terms": 4, "similar_inputs": 8}
+
+
 @dataclass(frozen=True, slots=True)
 class Reason:
     rule: str  # kind | urgency_terms | safety_terms | similar_inputs
@@ -110,6 +115,11 @@ class PriorityResult:
     priority: str
     points: int
     reasons: tuple[Reason, ...]
+
+    @property
+    def rules(self) -> int:
+        """The rules that fired, as ``RULE_BITS`` flags."""
+        return sum(RULE_BITS[reason.rule] for reason in self.reasons)
 
 
 class Classifier:

@@ -16,6 +16,7 @@ import pytest
 from app.core.db import Database, new_id
 from app.models.consultation import Consultation
 from app.models.submission import PriorityReason, Submission
+from app.services.classifier import RULE_BITS
 
 Auth = Callable[..., dict[str, str]]
 OFFICER = ("officer-1", "participation_officer")
@@ -55,6 +56,8 @@ class Seeder:
             self._submission(topic, subtopic, priority, at, channel, kind, status, consultation_id)
             for _ in range(count)
         ]
+        for row in rows:  # the rules' flags beside their evidence rows, as intake stores them
+            row.priority_rules = sum(RULE_BITS[rule] for rule in reasons)
         async with self.database.sessions() as session:
             session.add_all(rows)
             await session.flush()

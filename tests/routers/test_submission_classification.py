@@ -25,7 +25,7 @@ async def detail(client: httpx.AsyncClient, headers: dict[str, str], sid: str) -
 
 
 async def test_a_dangerous_urgent_complaint_is_p1_with_its_reasons(
-    client: httpx.AsyncClient, auth: Auth, frozen_clock: FrozenClock
+    client: httpx.AsyncClient, auth: Auth, frozen_clock: FrozenClock, database: Database
 ) -> None:
     owner = auth("b1", "beneficiary")
     body = "السلام عليكم، فيه حفره كبيره في الطريق العام وخطيره على السيارات، نبي سفلته عاجل"
@@ -51,6 +51,10 @@ async def test_a_dangerous_urgent_complaint_is_p1_with_its_reasons(
     assert reasons["urgency_terms"]["evidence"] == {"terms": ["عاجل"]}
     assert reasons["kind"]["explanation"] == {"ar": "شكوى (+2)", "en": "A complaint (+2)"}
     assert reasons["safety_terms"]["explanation"]["en"] == f"Safety terms: {term} (+3)"
+    # The flags analytics counts agree with the evidence rows.
+    bits = classifier.RULE_BITS
+    expected = bits["safety_terms"] | bits["kind"] | bits["urgency_terms"]
+    assert (await stored(database, receipt["id"])).priority_rules == expected
 
 
 async def test_similar_inputs_in_the_window_raise_the_priority(
