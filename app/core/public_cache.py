@@ -4,16 +4,19 @@ When a consultation is announced on social media, thousands of phones ask for th
 page within seconds. Each anonymous answer of a listed route is rendered once and replayed for
 ``seconds`` to every anonymous caller asking the same thing (path, query string, Accept and
 Accept-Language); concurrent first askers wait for that one rendering instead of each querying
-the database. Answers to callers with a token are never cached (they may hold personal data),
-nor anything but a 200. The answers carry ``Cache-Control: public, max-age=...`` so a CDN or the
-app may share them too. A change shows in these anonymous reads after at most ``seconds``.
+the database. When an answer lapses, the next asker renders it again while the others are
+still given the lapsed one, so nobody waits behind a refresh. Answers to callers with a token are
+never cached (they may hold personal data), nor anything but a 200. The answers carry
+``Cache-Control: public, max-age=...`` so a CDN or the app may share them too. A change shows in
+these anonymous reads after ``seconds``, plus the time one rendering takes.
 """
 
 import asyncio
 from dataclasses import dataclass
+from time import monotonic
 from typing import Any
 
-from cachetools import TTLCache
+from cachetools import LRUCache
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -26,6 +29,7 @@ class Answer:
     headers: list[tuple[bytes, bytes]]
     body: bytes
     route: Any  # the matched route, so metrics and logs name it on a replay too
+    rendered_at: float  # time.monotonic()
 
 
 class PublicCacheMiddleware:
@@ -35,7 +39,8 @@ class PublicCacheMiddleware:
         self.app = app
         self.paths = paths
         self.cache_control = f"public, max-age={int(seconds)}"
-        self.answers: TTLCache[Key, Answer] = TTLCache(maxsize=max_entries, ttl=seconds)
+        self.seconds = seconds
+        self.answers: LRUCache[Key, Answer] = LRUCache(maxsize=max_entries)
         self.rendering: dict[Key, asyncio.Future[Answer | None]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -44,8 +49,12 @@ class PublicCacheMiddleware:
             await self.app(scope, receive, send)
             return
         answer = self.answers.get(key)
-        if answer is None and (pending := self.rendering.get(key)) is not None:
+        pending = self.rendering.get(key)
+        lapsed = answer is not None and monotonic() - answer.rendered_at >= self.seconds
+        if answer is None and pending is not None:  # the first rendering is under way
             answer = await asyncio.shield(pending)
+        elif lapsed and pending is None:  # this caller refreshes it; others get the lapsed one
+            answer = None
         if answer is None:
             await self._render(key, scope, receive, send)
         else:
@@ -86,7 +95,8 @@ class PublicCacheMiddleware:
         try:
             await self.app(scope, receive, capture)
             if started.get("status") == 200:
-                answer = Answer(200, started["headers"], b"".join(chunks), scope.get("route"))
+                body, route = b"".join(chunks), scope.get("route")
+                answer = Answer(200, started["headers"], body, route, monotonic())
                 self.answers[key] = answer
         finally:
             if self.rendering.get(key) is pending:  # a retry after an unshareable answer may own it

@@ -7,6 +7,7 @@ import httpx
 import pytest
 from starlette.types import Receive, Scope, Send
 
+from app.core import public_cache
 from app.core.config import Settings
 from app.core.db import Database
 from app.core.public_cache import PublicCacheMiddleware
@@ -105,3 +106,33 @@ async def test_concurrent_askers_of_an_unshareable_answer_each_get_their_own() -
     assert [a.status_code for a in answers] == [503] * 10
     assert len(renderings) == 10  # nothing shared: every caller got its own answer
     assert middleware.rendering == {}
+
+
+async def test_a_lapsed_answer_is_refreshed_by_one_caller_while_the_others_get_it_at_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [100.0]
+    monkeypatch.setattr(public_cache, "monotonic", lambda: now[0])
+    versions = iter(("first", "second"))
+    release = asyncio.Event()
+
+    async def slow_when_refreshing(scope: Scope, receive: Receive, send: Send) -> None:
+        body = next(versions).encode()
+        if body == b"second":
+            await release.wait()  # the refresh takes its time
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": body})
+
+    middleware = PublicCacheMiddleware(
+        slow_when_refreshing, paths=frozenset({"/v1/datasets"}), seconds=2
+    )
+    transport = httpx.ASGITransport(app=middleware)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/v1/datasets")).text == "first"
+        now[0] += 2  # lapsed
+        refreshing = asyncio.create_task(client.get("/v1/datasets"))
+        await asyncio.sleep(0.01)
+        assert (await client.get("/v1/datasets")).text == "first"  # not kept waiting
+        release.set()
+        assert (await refreshing).text == "second"
+        assert (await client.get("/v1/datasets")).text == "second"
