@@ -1,4 +1,8 @@
-"""Annotated dependency aliases: the session, the caller, and one alias per permission."""
+"""Annotated dependency aliases: the session, the caller, and one alias per permission.
+
+Dependencies are ``async def`` even when they do no I/O: FastAPI runs a plain ``def`` dependency
+in a thread pool, a hop per request (tests/test_dependencies_are_async.py keeps it so).
+"""
 
 from datetime import timedelta
 from typing import Annotated
