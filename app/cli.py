@@ -140,9 +140,6 @@ def _serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
-        # The standard event loop: uvloop served as many requests per second here but let some
-        # connections wait far longer under load (p99 4-5x worse at 64 connections, bench/).
-        loop="asyncio",
         access_log=False,
         log_config=logging_config(settings.log_level),
         proxy_headers=True,

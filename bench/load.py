@@ -33,6 +33,7 @@ from pathlib import Path
 
 import httpx
 import seed  # bench/seed.py, beside this script
+from seed_data import SIZES, Plan
 
 from app.core.config import Settings
 from app.core.migrations import upgrade_to_head
@@ -252,7 +253,7 @@ def run(args: argparse.Namespace) -> tuple[list[Result], list[Result]]:
             upgrade_to_head(settings)
         else:
             seed.reset(settings)
-            asyncio.run(seed.seed(settings, seed.Plan(seed.SIZES[size]), log=progress))
+            asyncio.run(seed.seed(settings, Plan(SIZES[size]), log=progress))
         for workers in args.workers:
             with service(
                 service_env(settings), workers, args.port, data_dir / "service.log"
