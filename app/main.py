@@ -46,6 +46,7 @@ from app.routers import (
     taxonomy,
 )
 from app.services.calendar import CalendarRules, SnapshotCache
+from app.services.tally_cache import TallyCache
 
 # Public reads that every anonymous caller gets alike: replayed for public_cache_seconds.
 PUBLIC_CACHE_PATHS = frozenset(
@@ -161,6 +162,7 @@ def create_app(
     app.state.calendar = SnapshotCache(
         CalendarRules.from_settings(settings), read_ttl=settings.calendar_read_cache_seconds
     )
+    app.state.analytics_counts = TallyCache(settings.analytics_cache_seconds)
     app.state.cipher = PersonalDataCipher(settings.personal_data_keys())
     app.state.rate_limits = rate_limits
     install_error_handlers(app)

@@ -49,6 +49,7 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         # Tests change the calendar behind the app's back (CLI, ORM): reads check every time.
         "calendar_read_cache_seconds": 0,
         "public_cache_seconds": 0,  # tests read their own writes at once; its tests enable it
+        "analytics_cache_seconds": 0,
     }
     return Settings(**(values | overrides))
 

@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     working_day_cutoff: time = time(15, 0)
     calendar_read_cache_seconds: float = Field(1.0, ge=0, le=60)
     public_cache_seconds: float = Field(2.0, ge=0, le=300)
+    analytics_cache_seconds: float = Field(10.0, ge=0, le=3600)
     holiday_seed_years: str | None = Field(
         None, pattern=r"^\d{4}(-\d{4})?$", description="e.g. 2025-2028; default last year..+2"
     )

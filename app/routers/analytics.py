@@ -57,7 +57,8 @@ async def topics_analytics(
     """Rank topics and subtopics by priority score, with shares, trend and top reasons."""
     filters = Filters(consultation_id=consultation_id, channel=channel, kind=kind)
     scope = _scope(request, dates, filters)
-    return await analytics_service.topics(session, by=principal, scope=scope)
+    counts = request.app.state.analytics_counts
+    return await analytics_service.topics(session, by=principal, scope=scope, cache=counts)
 
 
 @router.get("/channels", summary="Input per channel")
@@ -71,4 +72,5 @@ async def channels_analytics(
 ) -> ChannelsReport:
     """Count input per channel (every channel, zeros included) with kinds, priorities and trend."""
     scope = _scope(request, dates, Filters(consultation_id=consultation_id, kind=kind))
-    return await analytics_service.channels(session, by=principal, scope=scope)
+    counts = request.app.state.analytics_counts
+    return await analytics_service.channels(session, by=principal, scope=scope, cache=counts)

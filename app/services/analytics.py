@@ -43,6 +43,7 @@ from app.schemas.statistics import Figure
 from app.services import aggregates, taxonomy
 from app.services.calendar import ensure_in_range
 from app.services.classifier import RULE_BITS
+from app.services.tally_cache import NO_CACHE, TallyCache
 
 DEFAULT_WINDOW_DAYS = 30
 MAX_WINDOW_DAYS = 366
@@ -317,9 +318,11 @@ def _windows(dates: DateWindow) -> dict[str, Any]:
 # -- reports ----------------------------------------------------------------------------------
 
 
-async def topics(session: AsyncSession, *, by: Principal, scope: Scope) -> TopicsReport:
+async def topics(
+    session: AsyncSession, *, by: Principal, scope: Scope, cache: TallyCache = NO_CACHE
+) -> TopicsReport:
     """Topics and their subtopics in the window, ranked by priority score."""
-    groups = await _topic_tallies(session, scope)
+    groups = await cache.get(("topics", scope), lambda: _topic_tallies(session, scope))
     topic_totals: defaultdict[str | None, Tally] = defaultdict(Tally)
     subtopics: defaultdict[str | None, dict[str | None, Tally]] = defaultdict(dict)
     for (topic, subtopic), tally in groups.items():
@@ -341,9 +344,11 @@ async def topics(session: AsyncSession, *, by: Principal, scope: Scope) -> Topic
     return TopicsReport(**_windows(scope.window), total=total, topics=ranked)
 
 
-async def channels(session: AsyncSession, *, by: Principal, scope: Scope) -> ChannelsReport:
+async def channels(
+    session: AsyncSession, *, by: Principal, scope: Scope, cache: TallyCache = NO_CACHE
+) -> ChannelsReport:
     """Every channel's input in the window, zeros included."""
-    groups = await _channel_tallies(session, scope)
+    groups = await cache.get(("channels", scope), lambda: _channel_tallies(session, scope))
     figures = figures_for(by, sum(tally.count for tally in groups.values()))
     per_channel = {
         channel.value: _channel(figures, groups.get(channel.value, Tally())) for channel in Channel
