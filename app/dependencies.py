@@ -177,16 +177,16 @@ async def calendar_snapshot(request: Request, session: SessionDep) -> CalendarSn
     return await cache.get(session, for_write=request.method not in SAFE_METHODS)
 
 
-async def calendar_rules(request: Request) -> CalendarRules:
-    """The calendar's rules, for the routes that edit it (so this process's reads see an edit
-    without waiting for the read cache to lapse)."""
+async def calendar_being_edited(request: Request) -> CalendarRules:
+    """The calendar's rules, for the routes that edit it: the read cache of this process is
+    dropped first, so its reads see the edit at once rather than after the cache lapses."""
     cache: SnapshotCache = request.app.state.calendar
     cache.invalidate()
     return cache.rules
 
 
 CalendarDep = Annotated[CalendarSnapshot, Depends(calendar_snapshot)]
-CalendarRulesDep = Annotated[CalendarRules, Depends(calendar_rules)]
+CalendarEditDep = Annotated[CalendarRules, Depends(calendar_being_edited)]
 
 IfMatch = Annotated[int | None, Depends(parse_if_match)]
 

@@ -106,10 +106,10 @@ def mount(app: FastAPI, router: APIRouter) -> None:
     """Add a router's routes to the app itself rather than ``include_router`` them.
 
     The routes already carry their full paths, dependencies, tags, responses and operation ids
-    (every router is built with ``operation_id``). FastAPI's
-    included-router dispatch resolves every route's effective context on each request, twice
-    (match, then handle): over ~100 routes that was about 1 ms a request on the benchmark
-    machine, half the cost of the lightest endpoint.
+    (every router is built with ``operation_id``). FastAPI's included-router dispatch resolves
+    every route's effective context on each request, twice (match, then handle): over ~100
+    routes that was about 1 ms a request on the benchmark machine, half the cost of the
+    lightest endpoint.
     """
     app.router.routes.extend(router.routes)
 

@@ -22,10 +22,11 @@ from app.core.crypto import PersonalDataCipher
 from app.core.db import new_id
 from app.core.text import search_text
 from app.models.consultation import Channel, Topic
-from app.models.information_request import InformationCategory
+from app.models.information_request import InformationCategory, InformationRequest
 from app.services import classifier
 from app.services.classifier import RULE_BITS
 from app.services.references import format_reference
+from app.services.request_handling import record_decision_facts
 from app.services.working_days import CalendarSnapshot
 
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -290,15 +291,15 @@ class Seeder:
         return rows
 
     def decide(self, row: dict[str, Any], at: datetime, snapshot: CalendarSnapshot) -> None:
-        """The decision, and the facts statistics read (as record_decision_facts stores them)."""
+        """The decision, and the facts public statistics read, frozen by the service's own rule."""
         officer = row["assigned_to"] or self.rng.choice(OFFICERS)
-        start, decided_on = snapshot.start_date(row["received_at"]), snapshot.local_date(at)
-        elapsed = snapshot.working_days_between(start, decided_on) if decided_on > start else 0
+        facts = InformationRequest(received_at=row["received_at"], due_date=row["due_date"])
+        record_decision_facts(facts, snapshot, at)
         row |= {
             "assigned_to": officer, "handlers": [officer], "decided_by": officer, "decided_at": at,
             "response": {"ar": "نرفق لكم المعلومات المطلوبة.", "en": "Information attached."},
-            "decision_working_days": elapsed, "decided_on_time": decided_on <= row["due_date"],
-            "version": 4,
+            "decision_working_days": facts.decision_working_days,
+            "decided_on_time": facts.decided_on_time, "version": 4,
         }  # fmt: skip
         if row["status"] == "refused":
             row["legal_grounds"] = [{"ground": "protected_personal_data", "citation": None}]

@@ -370,6 +370,3 @@ async def test_a_list_sends_as_many_statements_for_100_items_as_for_1(
     await listing.grow()
     hundred = await counted(client, statements, listing, listing.full)
     assert hundred == one, [statement.sql for statement in statements.queries]
-
-
-# -- creates: a bounded number of statements -------------------------------------------------

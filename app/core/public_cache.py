@@ -11,7 +11,6 @@ never cached (they may hold personal data), nor anything but a 200. The answers 
 these anonymous reads after ``seconds``, plus the time one rendering takes.
 """
 
-import asyncio
 from dataclasses import dataclass
 from time import monotonic
 from typing import Any
@@ -19,6 +18,8 @@ from typing import Any
 from cachetools import LRUCache
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.core.in_flight import InFlight
 
 Key = tuple[str, str, str, bytes, str, str]
 
@@ -41,7 +42,7 @@ class PublicCacheMiddleware:
         self.cache_control = f"public, max-age={int(seconds)}"
         self.seconds = seconds
         self.answers: LRUCache[Key, Answer] = LRUCache(maxsize=max_entries)
-        self.rendering: dict[Key, asyncio.Future[Answer | None]] = {}
+        self.rendering = InFlight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         key = self._key(scope)
@@ -49,12 +50,11 @@ class PublicCacheMiddleware:
             await self.app(scope, receive, send)
             return
         answer = self.answers.get(key)
-        pending = self.rendering.get(key)
-        lapsed = answer is not None and monotonic() - answer.rendered_at >= self.seconds
-        if answer is None and pending is not None:  # the first rendering is under way
-            answer = await asyncio.shield(pending)
-        elif lapsed and pending is None:  # this caller refreshes it; others get the lapsed one
-            answer = None
+        if answer is None:  # the first rendering may be under way: its answer may be shared
+            await self.rendering.wait(key)
+            answer = self.answers.get(key)
+        elif monotonic() - answer.rendered_at >= self.seconds and not self.rendering.busy(key):
+            answer = None  # lapsed: this caller refreshes it, others get the lapsed one meanwhile
         if answer is None:
             await self._render(key, scope, receive, send)
         else:
@@ -73,8 +73,6 @@ class PublicCacheMiddleware:
 
     async def _render(self, key: Key, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer this caller, keeping the answer when it may be shared."""
-        pending: asyncio.Future[Answer | None] = asyncio.get_running_loop().create_future()
-        self.rendering[key] = pending
         started: Message = {}
         chunks: list[bytes] = []
 
@@ -91,17 +89,11 @@ class PublicCacheMiddleware:
                 chunks.append(message.get("body", b""))
             await send(message)
 
-        answer: Answer | None = None
-        try:
+        async with self.rendering.doing(key):
             await self.app(scope, receive, capture)
             if started.get("status") == 200:
                 body, route = b"".join(chunks), scope.get("route")
-                answer = Answer(200, started["headers"], body, route, monotonic())
-                self.answers[key] = answer
-        finally:
-            if self.rendering.get(key) is pending:  # a retry after an unshareable answer may own it
-                del self.rendering[key]
-            pending.set_result(answer)
+                self.answers[key] = Answer(200, started["headers"], body, route, monotonic())
 
 
 async def _replay(answer: Answer, scope: Scope, send: Send) -> None:

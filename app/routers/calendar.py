@@ -12,7 +12,7 @@ from app.core.openapi import operation_id
 from app.core.pagination import PageParams, page_params
 from app.dependencies import (
     CalendarDep,
-    CalendarRulesDep,
+    CalendarEditDep,
     CanManageCalendar,
     IfMatch,
     PublicAccess,
@@ -155,7 +155,7 @@ async def compute_deadline(
     "/holidays", status_code=201, summary="Add a holiday or a break", responses=ADMIN_ERRORS
 )
 async def add_holidays(
-    body: HolidayCreate, session: SessionDep, admin: CanManageCalendar, rules: CalendarRulesDep
+    body: HolidayCreate, session: SessionDep, admin: CanManageCalendar, rules: CalendarEditDep
 ) -> HolidaysAdded:
     """Add one date or a range (an announced Eid break); live deadlines move later."""
     first, last = body.span()
@@ -182,7 +182,7 @@ async def update_holiday(
     body: HolidayUpdate,
     session: SessionDep,
     admin: CanManageCalendar,
-    rules: CalendarRulesDep,
+    rules: CalendarEditDep,
     response: Response,
     expected_version: IfMatch = None,
 ) -> HolidayRead:
@@ -204,7 +204,7 @@ async def withdraw_holiday(
     day: DatePath,
     session: SessionDep,
     admin: CanManageCalendar,
-    rules: CalendarRulesDep,
+    rules: CalendarEditDep,
     expected_version: IfMatch = None,
 ) -> Response:
     """Withdraw a holiday (e.g. a wrong estimate); deadlines never move earlier."""

@@ -188,9 +188,8 @@ async def _topic_tallies(session: AsyncSession, scope: Scope) -> dict[tuple[Any,
     for row in (await session.execute(current.where(*scope.where()).group_by(*keys))).mappings():
         tally = groups[row["topic"], row["subtopic"]]
         tally.count, tally.by_priority = int(row["n"]), _priorities(row)
-        tally.reasons = Counter(
-            {rule: int(row[f"rule_{rule}"]) for rule in RULE_BITS if row[f"rule_{rule}"]}
-        )
+        fired = {rule: int(row[f"rule_{rule}"]) for rule in RULE_BITS}
+        tally.reasons = Counter({rule: n for rule, n in fired.items() if n})
     previous = select(*keys, func.count().label("n")).where(*scope.where(scope.window.previous()))
     for row in (await session.execute(previous.group_by(*keys))).mappings():
         groups[row["topic"], row["subtopic"]].previous = int(row["n"])

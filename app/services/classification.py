@@ -129,7 +129,7 @@ async def reasons(session: AsyncSession, submission_id: uuid.UUID) -> Sequence[P
     return (await session.scalars(statement.order_by(PriorityReason.points.desc()))).all()
 
 
-async def _store_reasons(session: AsyncSession, results: dict[uuid.UUID, PriorityResult]) -> None:
+async def _replace_reasons(session: AsyncSession, results: dict[uuid.UUID, PriorityResult]) -> None:
     await session.execute(
         delete(PriorityReason).where(PriorityReason.submission_id.in_(list(results)))
     )
@@ -195,7 +195,7 @@ async def reclassify_all(
             after = (submission.auto_topic, submission.auto_subtopic, submission.auto_priority)
             report.changed += before != after
         await session.flush()
-        await _store_reasons(session, results)
+        await _replace_reasons(session, results)
         _forget(session, batch)
         report.submissions += len(batch)
         yield report

@@ -1,10 +1,11 @@
 """Counts shared by every reader of this process for a few seconds (analytics windows)."""
 
-import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any, TypeVar
 
 from cachetools import TTLCache
+
+from app.core.in_flight import InFlight
 
 T = TypeVar("T")
 
@@ -22,32 +23,21 @@ class TallyCache:
         self._entries: TTLCache[Hashable, Any] | None = (
             TTLCache(maxsize=max_entries, ttl=seconds) if seconds > 0 else None
         )
-        self._counting: dict[Hashable, asyncio.Future[None]] = {}
+        self._counting = InFlight()
 
     async def get(self, key: Hashable, count: Callable[[], Awaitable[T]]) -> T:
         """The shared result, or this caller's own count; concurrent askers wait for one count
         (and count for themselves if that one failed or its caller went away)."""
         if self._entries is None:
             return await count()
-        while key not in self._entries and (pending := self._counting.get(key)) is not None:
-            await asyncio.shield(pending)
+        while key not in self._entries and self._counting.busy(key):
+            await self._counting.wait(key)
         if key in self._entries:
             result: T = self._entries[key]
             return result
-        return await self._count(key, count)
-
-    async def _count(self, key: Hashable, count: Callable[[], Awaitable[T]]) -> T:
-        assert self._entries is not None
-        pending: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._counting[key] = pending
-        try:
-            result = await count()
-            self._entries[key] = result
-            return result
-        finally:
-            if self._counting.get(key) is pending:
-                del self._counting[key]
-            pending.set_result(None)
+        async with self._counting.doing(key):
+            self._entries[key] = counted = await count()
+        return counted
 
 
 NO_CACHE = TallyCache(0)
