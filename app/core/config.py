@@ -13,6 +13,8 @@ from cryptography.fernet import Fernet
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.core.security import Role
+
 SYMMETRIC_ALGORITHMS = frozenset({"HS256", "HS384", "HS512"})
 ASYMMETRIC_ALGORITHMS = frozenset({"RS256", "RS384", "RS512", "ES256", "ES384", "ES512"})
 DEFAULT_DATA_DIR = Path("var")
@@ -96,6 +98,20 @@ class Settings(BaseSettings):
     cors_allow_origins: Annotated[list[str], NoDecode] = []
     hsts_max_age_seconds: int = Field(0, ge=0)
     docs_enabled: bool | None = None  # None: on, except in production
+
+    # Events, reminders, escalation and webhooks (the worker).
+    reminder_due_soon_working_days: int = Field(2, ge=1, le=30)
+    feedback_due_soon_days: int = Field(7, ge=1, le=60)
+    escalation_after_working_days: int = Field(2, ge=0, le=60)
+    escalation_role: Role = Role.ADMIN  # every holder is told of escalated deadlines
+    worker_poll_seconds: float = Field(5.0, gt=0, le=3600)
+    worker_batch_size: int = Field(50, ge=1, le=1000)
+    webhook_timeout_seconds: float = Field(10.0, gt=0, le=120)
+    webhook_max_attempts: int = Field(8, ge=1, le=50)
+    webhook_backoff_seconds: float = Field(30.0, gt=0, le=3600)
+    webhook_backoff_max_seconds: float = Field(21_600.0, gt=0)
+    webhook_allow_private_targets: bool = False
+    webhook_allow_http: bool | None = None  # None: allowed, except in production
 
     # Retention of personal data after an item is closed (the records themselves are kept).
     retention_submissions_days: int = Field(730, ge=1)

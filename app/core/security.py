@@ -40,6 +40,9 @@ class Permission(StrEnum):
     CALENDAR_MANAGE = "calendar:manage"
     SETTINGS_MANAGE = "settings:manage"
     AUDIT_READ = "audit:read"
+    NOTIFICATIONS_READ_OWN = "notifications:read_own"
+    EVENTS_READ = "events:read"
+    WEBHOOKS_MANAGE = "webhooks:manage"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -71,11 +74,20 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.APPEALS_OFFICER: frozenset({Permission.APPEALS_DECIDE}),
     Role.DATA_PUBLISHER: frozenset({Permission.DATASETS_MANAGE}),
     Role.ANALYST: frozenset({Permission.ANALYTICS_READ}),
-    Role.CHANNEL_INTEGRATOR: frozenset({Permission.SUBMISSIONS_IMPORT}),
+    Role.CHANNEL_INTEGRATOR: frozenset({Permission.SUBMISSIONS_IMPORT, Permission.EVENTS_READ}),
     Role.ADMIN: frozenset(
-        {Permission.CALENDAR_MANAGE, Permission.SETTINGS_MANAGE, Permission.AUDIT_READ}
+        {
+            Permission.CALENDAR_MANAGE,
+            Permission.SETTINGS_MANAGE,
+            Permission.AUDIT_READ,
+            Permission.EVENTS_READ,
+            Permission.WEBHOOKS_MANAGE,
+        }
     ),
 }
+# Everyone signed in has an inbox (officers receive reminders and escalations).
+for _role in Role:
+    ROLE_PERMISSIONS[_role] |= {Permission.NOTIFICATIONS_READ_OWN}
 
 
 @dataclass(frozen=True)
