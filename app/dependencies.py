@@ -160,6 +160,9 @@ CanReadAppeals = Annotated[
 CanManageDatasets = Annotated[Principal, Depends(require(Permission.DATASETS_MANAGE))]
 CanPublishFeedback = Annotated[Principal, Depends(require(Permission.FEEDBACK_PUBLISH))]
 CanReadAnalytics = Annotated[Principal, Depends(require(Permission.ANALYTICS_READ))]
+CanReadOwnNotifications = Annotated[Principal, Depends(require(Permission.NOTIFICATIONS_READ_OWN))]
+CanReadEvents = Annotated[Principal, Depends(require(Permission.EVENTS_READ))]
+CanManageWebhooks = Annotated[Principal, Depends(require(Permission.WEBHOOKS_MANAGE))]
 
 
 async def personal_data_cipher(request: Request) -> PersonalDataCipher:

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from app.core.db import Database
 from app.core.security import Role
 from app.models.event import Event, Notification
-from app.services import events
+from app.services import event_feed, events
+from app.services.event_feed import FeedCursor
 from app.services.event_types import EventType
 from tests.conftest import on_postgres
 
@@ -78,3 +79,24 @@ async def test_feed_only_types_reach_no_inbox(database: Database, event_type: Ev
         await session.commit()
     assert await _count(database, Event) == 1
     assert await _count(database, Notification) == 0
+
+
+async def test_the_feed_resumes_after_its_cursor_in_order(database: Database) -> None:
+    async with database.sessions() as session:
+        for event_type in (EventType.REQUEST_RECEIVED, EventType.APPEAL_FILED):
+            await events.emit(session, event_type, Request())
+        await events.emit(session, EventType.REQUEST_ANSWERED, Request())
+        await session.commit()
+        first = await event_feed.read_after(session, FeedCursor(), limit=2)
+        cursor = FeedCursor.decode(FeedCursor.of(first[-1]).encode())
+        rest = await event_feed.read_after(session, cursor, limit=10)
+        answered = await event_feed.read_after(
+            session, FeedCursor(), types={"request.answered"}, limit=10
+        )
+        assert await event_feed.head(session) >= FeedCursor.of(rest[-1])
+    assert [event.type for event in first + rest] == [
+        "request.received",
+        "appeal.filed",
+        "request.answered",
+    ]
+    assert [event.type for event in answered] == ["request.answered"]
