@@ -36,14 +36,17 @@ from app.routers import (
     consultations,
     datasets,
     disclosure_log,
+    events,
     feedback_reports,
     health,
     information_requests,
     me,
+    notifications,
     polls,
     statistics,
     submissions,
     taxonomy,
+    webhooks,
 )
 from app.services.calendar import CalendarRules, SnapshotCache
 from app.services.tally_cache import TallyCache
@@ -98,6 +101,9 @@ TAGS = [
         "description": "Working days, holidays and explained deadlines (Asia/Riyadh).",
     },
     {"name": "me", "description": "The caller's own identity."},
+    {"name": "notifications", "description": "The caller's inbox: what changed on their items."},
+    {"name": "events", "description": "Every change, in order, for integrators (resumable)."},
+    {"name": "webhooks", "description": "Signed event deliveries to integrators' endpoints."},
     {"name": "operations", "description": "Health and metrics for operators."},
 ]
 
@@ -184,6 +190,9 @@ def create_app(
         taxonomy,
         health,
         me,
+        notifications,
+        events,
+        webhooks,
     ):
         mount(app, module.router)
     _add_middleware(app, settings, rate_limits)
