@@ -29,9 +29,18 @@ EXPECTED_PERMISSIONS: dict[Role, set[str]] = {
     Role.APPEALS_OFFICER: {"appeals:decide"},
     Role.DATA_PUBLISHER: {"datasets:manage"},
     Role.ANALYST: {"analytics:read"},
-    Role.CHANNEL_INTEGRATOR: {"submissions:import"},
-    Role.ADMIN: {"calendar:manage", "settings:manage", "audit:read"},
+    Role.CHANNEL_INTEGRATOR: {"submissions:import", "events:read"},
+    Role.ADMIN: {
+        "calendar:manage",
+        "settings:manage",
+        "audit:read",
+        "events:read",
+        "webhooks:manage",
+    },
 }
+# Every signed-in caller has an inbox: officers receive reminders and escalations.
+for _granted in EXPECTED_PERMISSIONS.values():
+    _granted.add("notifications:read_own")
 
 
 def test_the_specification_covers_every_role() -> None:
@@ -64,7 +73,7 @@ def test_only_admin_may_read_the_audit_log_or_manage_the_calendar() -> None:
 
 def test_analyst_gets_nothing_that_touches_personal_data() -> None:
     analyst = Principal(sub="a1", roles=frozenset({Role.ANALYST}))
-    assert analyst.permissions == {Permission.ANALYTICS_READ}
+    assert analyst.permissions == {Permission.ANALYTICS_READ, Permission.NOTIFICATIONS_READ_OWN}
     assert not analyst.has(Permission.PERSONAL_DATA_MANAGE_OWN)
     assert not analyst.has(Permission.SUBMISSIONS_TRIAGE)
 
