@@ -83,6 +83,7 @@ def test_caller_with_several_roles_gets_the_union() -> None:
     assert caller.permissions == {
         Permission.INFORMATION_REQUESTS_HANDLE,
         Permission.APPEALS_DECIDE,
+        Permission.NOTIFICATIONS_READ_OWN,
     }
     assert caller.has(Permission.APPEALS_DECIDE)
     assert not caller.has(Permission.SUBMISSIONS_CREATE)
