@@ -7,29 +7,36 @@ from enum import StrEnum
 class EventType(StrEnum):
     SUBMISSION_RECEIVED = "submission.received"
     SUBMISSION_DECIDED = "submission.decided"
+    SUBMISSION_WITHDRAWN = "submission.withdrawn"
     CONSULTATION_PUBLISHED = "consultation.published"
+    CONSULTATION_CANCELLED = "consultation.cancelled"
     CONSULTATION_CLOSED = "consultation.closed"
     FEEDBACK_REPORT_PUBLISHED = "feedback_report.published"
     FEEDBACK_REPORT_DUE_SOON = "feedback_report.due_soon"
     FEEDBACK_REPORT_OVERDUE = "feedback_report.overdue"
     REQUEST_RECEIVED = "request.received"
+    REQUEST_ASSIGNED = "request.assigned"
     REQUEST_CLARIFICATION_REQUESTED = "request.clarification_requested"
+    REQUEST_CLARIFICATION_ANSWERED = "request.clarification_answered"
     REQUEST_ANSWERED = "request.answered"
     REQUEST_PARTIALLY_ANSWERED = "request.partially_answered"
     REQUEST_REFUSED = "request.refused"
     REQUEST_NOT_HELD = "request.not_held"
+    REQUEST_WITHDRAWN = "request.withdrawn"
     REQUEST_DUE_SOON = "request.due_soon"
     REQUEST_DUE_TODAY = "request.due_today"
     REQUEST_OVERDUE = "request.overdue"
     REQUEST_ESCALATED = "request.escalated"
     APPEAL_FILED = "appeal.filed"
     APPEAL_DECIDED = "appeal.decided"
+    APPEAL_WITHDRAWN = "appeal.withdrawn"
     APPEAL_DUE_SOON = "appeal.due_soon"
     APPEAL_DUE_TODAY = "appeal.due_today"
     APPEAL_OVERDUE = "appeal.overdue"
     APPEAL_ESCALATED = "appeal.escalated"
     DATASET_PUBLISHED = "dataset.published"
     DATASET_RELEASED = "dataset.released"
+    DATASET_ARCHIVED = "dataset.archived"
     CALENDAR_CHANGED = "calendar.changed"
 
 
@@ -43,6 +50,7 @@ class Reach:
 
 
 OWNER = Reach(owner=True)
+HANDLER = Reach(handler=True)
 STAFF = Reach(handler=True, roles=True)
 EVERYONE = Reach(owner=True, handler=True, roles=True)
 NOBODY = Reach()
@@ -55,7 +63,9 @@ REACH: dict[EventType, Reach] = {
     EventType.FEEDBACK_REPORT_DUE_SOON: STAFF,
     EventType.FEEDBACK_REPORT_OVERDUE: STAFF,
     EventType.REQUEST_RECEIVED: OWNER,
+    EventType.REQUEST_ASSIGNED: HANDLER,
     EventType.REQUEST_CLARIFICATION_REQUESTED: OWNER,
+    EventType.REQUEST_CLARIFICATION_ANSWERED: STAFF,
     EventType.REQUEST_ANSWERED: OWNER,
     EventType.REQUEST_PARTIALLY_ANSWERED: OWNER,
     EventType.REQUEST_REFUSED: OWNER,
