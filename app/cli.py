@@ -1,17 +1,20 @@
-"""The ``beneficiary-api`` console script: serve, migrate, token, holidays, deadlines, classify,
-keys, retention, openapi."""
+"""The ``beneficiary-api`` console script: serve, worker, migrate, token, holidays, deadlines,
+classify, keys, retention, openapi."""
 
 import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
 from typing import TypeAlias, TypeVar
 
+import httpx
 import uvicorn
 from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,6 +36,7 @@ from app.services import information_requests as _information_requests  # noqa: 
 from app.services import submissions as _submissions  # noqa: F401 (registers its deadline step)
 from app.services.calendar import CalendarRules, SeedReport
 from app.services.classification import RerunReport
+from app.worker import Worker, worker_name
 
 DEFAULT_OPENAPI_PATH = Path("openapi/openapi.json")
 Subcommands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -58,6 +62,8 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--no-migrate", action="store_true", help="do not upgrade the schema first")
     serve.set_defaults(handler=_serve)
+
+    _add_worker_command(commands)
 
     migrate = commands.add_parser("migrate", help="upgrade the database schema to the latest")
     migrate.set_defaults(handler=_migrate)
@@ -147,6 +153,55 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
     return 0
+
+
+def _add_worker_command(commands: Subcommands) -> None:
+    worker = commands.add_parser(
+        "worker", help="emit reminders and deliver webhooks until SIGTERM or SIGINT"
+    )
+    worker.add_argument("--once", action="store_true", help="run one tick and exit (e.g. cron)")
+    worker.set_defaults(handler=_worker)
+
+
+def _worker(args: argparse.Namespace) -> int:
+    """Exit 0 after a clean stop; 1 when ``--once`` and a step of the tick failed."""
+    settings = get_settings()
+    settings.ensure_runnable()
+    configure_logging(settings.log_level)
+    if settings.is_sqlite:
+        logger.warning("SQLite database: run one worker only (several are for PostgreSQL)")
+    return asyncio.run(_run_worker(settings, _cipher(settings), once=args.once))
+
+
+async def _run_worker(settings: Settings, cipher: PersonalDataCipher, *, once: bool) -> int:
+    database = Database(settings)
+    # One client (and connection pool) for the process; redirects are never followed, and no
+    # proxy from the environment: each request goes to the address the target check pinned.
+    client = httpx.AsyncClient(
+        timeout=settings.webhook_timeout_seconds, follow_redirects=False, trust_env=False
+    )
+    try:
+        worker = Worker(database, settings, client, name=worker_name(), cipher=cipher)
+        if once:
+            return 1 if (await worker.run_once()).failed else 0
+        stop = asyncio.Event()
+        _stop_on_signals(stop)
+        logger.info("worker started", extra={"worker": worker.name})
+        await worker.run(stop)
+        logger.info("worker stopped", extra={"worker": worker.name})
+        return 0
+    finally:
+        await client.aclose()
+        await database.dispose()
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    """SIGTERM and SIGINT ask for a graceful stop (only the main thread receives signals)."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(number, stop.set)
 
 
 def _year_range(value: str) -> range:

@@ -3,7 +3,8 @@
 A fault is injected into the last step of a write that touches several rows (an audit event, the
 priority reasons); the caller gets a plain 500 problem and the database is exactly as before: no
 half-decided appeal beside a reopened request, no decision without its audit event, no
-submission without its reasons, and no reference number or idempotency key used up.
+submission without its reasons, no reference number or idempotency key used up, and no outbox
+event or notification about a change that did not happen.
 """
 
 import uuid
@@ -19,11 +20,17 @@ from app.core.clock import FrozenClock
 from app.core.db import Database
 from app.models.appeal import Appeal
 from app.models.audit_event import AuditEvent
+from app.models.event import Event, Notification
+from app.models.feedback_report import FeedbackReport
 from app.models.idempotency_key import IdempotencyKey
 from app.models.information_request import InformationRequest
 from app.models.reference_counter import ReferenceCounter
 from app.models.submission import PriorityReason, Submission
-from app.services import audit, classification
+from app.services import audit, classification, events
+from app.services.event_types import EventType
+from tests.routers.test_feedback_reports import Seeder
+from tests.routers.test_feedback_reports import draft as draft_report
+from tests.routers.test_feedback_reports import publish as publish_report
 from tests.routers.test_information_requests import BASE, act, filing
 from tests.routers.test_request_handling import refusal
 from tests.routers.test_submissions import submission
@@ -64,6 +71,23 @@ def fail_after(monkeypatch: pytest.MonkeyPatch, owner: object, name: str) -> lis
         raise InjectedFailure(f"injected failure after {name}")
 
     monkeypatch.setattr(owner, name, then_fail)
+    return fired
+
+
+def fail_after_emitting(monkeypatch: pytest.MonkeyPatch, failing: EventType) -> list[str]:
+    """Make ``events.emit`` write the ``failing`` event and its notifications (flushed: the rows
+    exist in the transaction) and then raise; returns the list of faults fired."""
+    original, fired = events.emit, []
+
+    async def emit(session: Any, event_type: EventType, entity: Any, **kwargs: Any) -> Any:
+        event = await original(session, event_type, entity, **kwargs)
+        if event_type is failing:
+            await session.flush()
+            fired.append(event_type.value)
+            raise InjectedFailure(f"injected failure after emitting {event_type}")
+        return event
+
+    monkeypatch.setattr(events, "emit", emit)
     return fired
 
 
@@ -227,9 +251,80 @@ async def test_a_failed_intake_stores_nothing_and_uses_up_no_reference_or_key(
     # The counter's increment rolled back with the row: the number is free again.
     assert await count(database, ReferenceCounter.prefix, ReferenceCounter.prefix == "SUB") == 0
     assert await count(database, IdempotencyKey.key) == 0
+    assert (await count(database, Event.id), await count(database, Notification.id)) == (0, 0)
     monkeypatch.undo()
     retried = await client.post("/v1/submissions", json=body, headers=headers)
     assert retried.status_code == 201, "a retry with the same key is a first attempt, not a replay"
     assert "idempotent-replayed" not in retried.headers
     assert retried.json()["reference"] == "SUB-2026-000001"
     assert await count(database, PriorityReason.rule) == 3  # safety, kind and urgency
+
+
+# -- (d) the outbox: an event and its notifications exist only with the change they report -------
+
+
+async def event_types(database: Database) -> list[str]:
+    async with database.sessions() as session:
+        return list(await session.scalars(select(Event.type).order_by(Event.position)))
+
+
+async def test_a_failed_filing_leaves_no_event_and_no_notification(
+    client: httpx.AsyncClient,
+    auth: Auth,
+    database: Database,
+    frozen_clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fired = fail_after_emitting(monkeypatch, EventType.REQUEST_RECEIVED)
+    owner = auth("b1", "beneficiary")
+    assert_plain_500(await client.post(BASE, json=filing(), headers=owner))
+    assert fired == ["request.received"], "the event and its notification were flushed"
+    assert await count(database, InformationRequest.id) == 0
+    assert (await count(database, Event.id), await count(database, Notification.id)) == (0, 0)
+    monkeypatch.undo()
+    created(await client.post(BASE, json=filing(), headers=owner))
+    assert await event_types(database) == ["request.received"]
+    assert await count(database, Notification.id, Notification.recipient_sub == "b1") == 1
+
+
+async def test_a_failed_refusal_leaves_the_request_open_and_tells_nobody(
+    client: httpx.AsyncClient,
+    auth: Auth,
+    database: Database,
+    frozen_clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    officer = auth("io-1", "information_officer")
+    receipt = created(await client.post(BASE, json=filing(), headers=auth("b1", "beneficiary")))
+    created(await act(client, officer, receipt["id"], "start"))
+    before = (await event_types(database), await count(database, Notification.id))
+    fired = fail_after_emitting(monkeypatch, EventType.REQUEST_REFUSED)
+    assert_plain_500(await act(client, officer, receipt["id"], "response", refusal()))
+    assert fired == ["request.refused"]
+    assert (await row(database, InformationRequest, receipt["id"])).status == "in_progress"
+    assert (await event_types(database), await count(database, Notification.id)) == before
+    monkeypatch.undo()
+    created(await act(client, officer, receipt["id"], "response", refusal()))
+    assert (await event_types(database))[-1] == "request.refused"
+
+
+async def test_a_failed_feedback_publication_notifies_no_contributor(
+    client: httpx.AsyncClient,
+    auth: Auth,
+    database: Database,
+    frozen_clock: FrozenClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    seed = Seeder(database)
+    consultation = await seed.consultation()
+    await seed.submission(consultation)  # citizen-1's adopted input
+    await draft_report(client, auth, consultation)
+    fired = fail_after(monkeypatch, events, "notify_subs")
+    assert_plain_500(await publish_report(client, auth, consultation))
+    assert fired == ["notify_subs"], "the contributors' notifications were inserted first"
+    assert (await count(database, Event.id), await count(database, Notification.id)) == (0, 0)
+    assert await count(database, FeedbackReport.id, FeedbackReport.status == "draft") == 1
+    monkeypatch.undo()
+    created(await publish_report(client, auth, consultation))
+    assert await event_types(database) == ["feedback_report.published"]
+    assert await count(database, Notification.id, Notification.recipient_sub == "citizen-1") == 1

@@ -16,6 +16,8 @@ from app.core.crypto import PersonalDataCipher
 from app.core.db import Database
 from app.models.information_request import InformationRequest
 from app.models.submission import Submission
+from app.models.webhook import WebhookSubscription
+from app.services import webhooks
 
 KEY_A, KEY_B = Fernet.generate_key().decode(), Fernet.generate_key().decode()
 RECEIVED = datetime(2026, 3, 1, 9, tzinfo=UTC)
@@ -216,3 +218,25 @@ def test_production_without_keys_refuses_to_rotate_and_generates_none(
         get_settings.cache_clear()
     assert "BENEFICIARY_ENCRYPTION_KEYS is required in production" in capsys.readouterr().err
     assert not (tmp_path / "encryption-key").exists()
+
+
+async def test_rotation_re_encrypts_webhook_secrets_so_deliveries_survive_the_old_key(
+    configured: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = PersonalDataCipher([KEY_A])
+    subscription = WebhookSubscription(
+        url="https://hooks.example.org/in",
+        secret_encrypted=webhooks.seal(old, "whsec_c2VjcmV0"),
+        created_by="admin-1",
+    )
+    await seed(configured, [subscription])
+    use_keys(monkeypatch, f"{KEY_B},{KEY_A}")
+
+    assert await asyncio.to_thread(main, ["keys", "rotate"]) == 0
+
+    database = Database(configured)
+    async with database.sessions() as session:
+        token = await session.scalar(select(WebhookSubscription.secret_encrypted))
+    await database.dispose()
+    assert token is not None
+    assert webhooks.unseal(PersonalDataCipher([KEY_B]), token) == "whsec_c2VjcmV0"

@@ -27,15 +27,23 @@ from hypothesis import HealthCheck, reject, settings
 from schemathesis import Case, GenerationMode
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.meta import TestPhase
+from sqlalchemy import select
 
 from app import routers
 from app.core.clock import FrozenClock
+from app.core.config import Settings
 from app.core.db import Database
 from app.core.security import ROLE_PERMISSIONS, Permission, Role
+from app.models.event import Notification
+from app.models.webhook import WebhookDelivery
+from app.services import events, webhook_delivery, webhook_targets
+from app.services.event_types import EventType
 from tests.routers.test_appeals import add_request, filed
 from tests.routers.test_datasets import add_distribution, published
 from tests.routers.test_disclosure_log import decided, publish
+from tests.routers.test_events import Item, happen
 from tests.routers.test_submissions import add_consultation, submit
+from tests.services.test_webhook_delivery import FakeDns
 
 CONTRACT = Path(__file__).parent.parent / "openapi" / "openapi.json"
 EXAMPLES = int(os.environ.get("BENEFICIARY_FUZZ_EXAMPLES", "10"))
@@ -122,8 +130,10 @@ class Seeds:
     the services. Every row belongs to, or is visible to, the callers of ``callers_for``.
     """
 
-    def __init__(self, client: httpx.AsyncClient, auth: Auth, database: Database) -> None:
-        self.client, self.auth, self.database = client, auth, database
+    def __init__(
+        self, client: httpx.AsyncClient, auth: Auth, database: Database, settings: Settings
+    ) -> None:
+        self.client, self.auth, self.database, self.settings = client, auth, database, settings
         self.values: dict[str, str] = {}
 
     async def values_for(self, names: Iterable[str]) -> dict[str, str]:
@@ -148,6 +158,12 @@ class Seeds:
             return await self._dataset_with_distribution()
         if name == "day":
             return {name: await self._holiday()}
+        if name == "event_id":
+            return {name: (await happen(self.database, EventType.REQUEST_ANSWERED))[0]}
+        if name == "notification_id":
+            return {name: await self._notification()}
+        if name in {"webhook_id", "delivery_id"}:
+            return await self._webhook_delivery()
         raise AssertionError(f"no seed for the path parameter {name!r}")
 
     async def _consultation_with_poll(self) -> str:
@@ -176,6 +192,29 @@ class Seeds:
         assert response.status_code == 201, response.text
         slug = dataset["slug"]
         return {"dataset": slug, "slug": slug, "distribution_id": response.json()["id"]}
+
+    async def _notification(self) -> str:
+        """One in the beneficiary caller's inbox (other callers rightly get 404)."""
+        async with self.database.sessions() as session:
+            event = await events.emit(
+                session, EventType.REQUEST_ANSWERED, Item(), owner=BENEFICIARY
+            )
+            await session.commit()
+            notification = await session.scalar(
+                select(Notification.id).where(Notification.event_id == event.id)
+            )
+        return str(notification)
+
+    async def _webhook_delivery(self) -> dict[str, str]:
+        admin = self.auth("fuzz-admin", "admin")
+        body = {"url": "https://hooks.example.com/fuzz"}
+        response = await self.client.post("/v1/webhooks", json=body, headers=admin)
+        assert response.status_code == 201, response.text
+        await happen(self.database, EventType.REQUEST_ANSWERED)
+        await webhook_delivery.fan_out(self.database, self.settings)
+        async with self.database.sessions() as session:
+            delivery = await session.scalar(select(WebhookDelivery.id))
+        return {"webhook_id": response.json()["id"], "delivery_id": str(delivery)}
 
     async def _holiday(self) -> str:
         holiday = {"date": HOLIDAY, "name": {"ar": "إجازة", "en": "A holiday"}}
@@ -213,10 +252,20 @@ async def steer_into_the_services(case: Case, seeds: Seeds) -> None:
 
 @pytest.fixture
 def seeds(
-    client: httpx.AsyncClient, auth: Auth, database: Database, frozen_clock: FrozenClock
+    client: httpx.AsyncClient,
+    auth: Auth,
+    database: Database,
+    settings: Settings,
+    frozen_clock: FrozenClock,
 ) -> Seeds:
     """Seeds on the frozen clock (2026-03-15), on which the borrowed test helpers build."""
-    return Seeds(client, auth, database)
+    return Seeds(client, auth, database, settings)
+
+
+@pytest.fixture(autouse=True)
+def dns(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook URLs are resolved by a table, not the network (a fuzzed host fails as unknown)."""
+    monkeypatch.setattr(webhook_targets, "resolve_host", FakeDns())
 
 
 @pytest.fixture

@@ -475,6 +475,54 @@ CATALOGUE: dict[str, Message] = {
         "and the window must not exceed 366 days.",
     ),
     # -- end analytics --
+    # -- webhooks (/v1/webhooks) --
+    "webhook_url_invalid": Message(
+        "عنوان الويب هوك غير صالح",
+        "Invalid webhook URL",
+        "أرسل عنوانًا كاملًا بمخطط https أو http ومضيف، دون بيانات دخول أو جزء (#).",
+        "Send an absolute https or http URL with a host, without credentials or a fragment.",
+    ),
+    "webhook_https_required": Message(
+        "يلزم https",
+        "HTTPS required",
+        "لا تُرسل الأحداث إلا إلى عناوين https في هذه البيئة.",
+        "Events are sent to https URLs only in this environment.",
+    ),
+    "webhook_target_not_allowed": Message(
+        "وجهة الويب هوك غير مسموحة",
+        "Webhook target not allowed",
+        "يشير المضيف إلى عنوان داخلي أو محجوز (محلي أو خاص أو رابط محلي أو بث متعدد)؛ "
+        "استخدم عنوانًا عامًا.",
+        "The host is or resolves to an internal or reserved address (loopback, private, "
+        "link-local, multicast); use a public address.",
+    ),
+    "webhook_host_unresolvable": Message(
+        "تعذّر العثور على المضيف",
+        "Host not found",
+        "تعذّر تحويل اسم المضيف في العنوان إلى عنوان IP؛ تحقّق من كتابته.",
+        "The URL's host name could not be resolved to an address; check its spelling.",
+    ),
+    "webhook_delivery_not_failed": Message(
+        "لا يُعاد إرسال هذا التسليم",
+        "Delivery not failed",
+        "يُعاد إرسال التسليمات الفاشلة فقط؛ حالة هذا التسليم {status}.",
+        "Only failed deliveries can be replayed; this one is {status}.",
+    ),
+    # -- end webhooks --
+    # -- event feed (GET /v1/events) --
+    "unknown_event_type": Message(
+        "نوع حدث غير معروف",
+        "Unknown event type",
+        "يحتوي المعامل types على نوع حدث غير معروف. الأنواع المعروفة: {known}.",
+        "The types parameter names an unknown event type. Known types: {known}.",
+    ),
+    "event_not_found": Message(
+        "الحدث غير موجود",
+        "Event not found",
+        "لا يوجد حدث بهذا المعرّف.",
+        "There is no event with this id.",
+    ),
+    # -- end event feed --
     "rate_limited": Message(
         "طلبات كثيرة",
         "Too many requests",

@@ -27,6 +27,9 @@ class Event(Base):
     __table_args__ = (
         Index("ix_events_feed", "transaction_id", "position"),
         Index("ix_events_entity", "entity_type", "entity_id"),
+        # Never reuse a position (SQLite would reuse the highest after a delete): a reader's
+        # cursor must not skip a later event numbered like one it has passed.
+        {"sqlite_autoincrement": True},
     )
 
     position: Mapped[int] = mapped_column(Position, primary_key=True, autoincrement=True)
@@ -41,7 +44,7 @@ class Event(Base):
     resource_version: Mapped[int | None]
     # The audience: the item's owner and handling officer (account ids only) and roles.
     owner_sub: Mapped[str | None] = mapped_column(String(255), index=True)
-    handler_sub: Mapped[str | None] = mapped_column(String(255))
+    handler_sub: Mapped[str | None] = mapped_column(String(255), index=True)
     audience_roles: Mapped[list[str]] = mapped_column(JSONType, default=list)
     # States, outcomes, dates and counts only.
     data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
@@ -79,5 +82,6 @@ class NotificationRead(Base):
     notification_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("notifications.id", ondelete="CASCADE"), primary_key=True
     )
-    reader_sub: Mapped[str] = mapped_column(String(255), primary_key=True)
+    # Indexed on its own for a reader's list of what they read, and for erasure.
+    reader_sub: Mapped[str] = mapped_column(String(255), primary_key=True, index=True)
     read_at: Mapped[dt.datetime] = mapped_column(default=clock.now)

@@ -40,7 +40,8 @@ class WebhookSubscription(UUIDPrimaryKey, Timestamps, Versioned, Base):
 
 
 class WebhookDelivery(UUIDPrimaryKey, Timestamps, Base):
-    """One event for one subscription; its id is the ``webhook-id`` every retry repeats."""
+    """One event for one subscription (the ``webhook-id`` header is the event's id, the same in
+    every retry and replay)."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
@@ -52,6 +53,13 @@ class WebhookDelivery(UUIDPrimaryKey, Timestamps, Base):
             sqlite_where=text(PENDING_DELIVERY),
         ),
         Index("ix_webhook_deliveries_subscription", "subscription_id", "created_at", "id"),
+        Index(
+            "ix_webhook_deliveries_subscription_status",
+            "subscription_id",
+            "status",
+            "created_at",
+            "id",
+        ),
     )
 
     subscription_id: Mapped[uuid.UUID] = mapped_column(

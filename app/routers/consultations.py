@@ -213,7 +213,7 @@ async def publish_consultation(
     """Publish a draft: scheduled until its opening time, open from then on."""
     row = await consultation_service.get_readable(session, officer, consultation_id)
     row = await consultation_service.publish(
-        session, row, by=officer, expected_version=expected_version
+        session, row, by=officer, terms=terms, expected_version=expected_version
     )
     set_etag(response, row)
     return consultation_read(row, terms)
@@ -231,7 +231,7 @@ async def cancel_consultation(
     """Cancel a draft, scheduled or open consultation."""
     row = await consultation_service.get_readable(session, officer, consultation_id)
     row = await consultation_service.cancel(
-        session, row, by=officer, expected_version=expected_version
+        session, row, by=officer, terms=terms, expected_version=expected_version
     )
     set_etag(response, row)
     return consultation_read(row, terms)

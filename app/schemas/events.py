@@ -60,6 +60,7 @@ class FeedItem(EventRead):
 class EventFeedPage(Schema):
     items: list[FeedItem]
     next_cursor: str = Field(
-        description="Where to resume: after the last item, or the `after` given when no new "
-        "event has settled yet. Never null: keep polling with it."
+        description="Where to resume: after the last item; on a page shorter than `limit`, "
+        "after every event settled when it was read (never before `after`). Never null: keep "
+        "polling with it, with the same `types`."
     )

@@ -20,8 +20,9 @@ from app.core.errors import Conflict, InvalidTransition
 from app.core.security import Principal, Role
 from app.models.appeal import Appeal, AppealStatus
 from app.models.information_request import InformationRequest
-from app.services import audit, information_requests
-from app.services.appeals import LIVE, AppealRules
+from app.services import audit, events, information_requests
+from app.services.appeals import LIVE, AppealRules, emit_event
+from app.services.event_types import EventType
 
 Status = AppealStatus
 
@@ -114,7 +115,20 @@ async def decide(
             appeal_id=appeal.id,
         )
         details["request_due_date"] = request.due_date.isoformat() if request.due_date else None
-    return await _recorded(session, by, "appeal.decided", appeal, former, details)
+    await _recorded(session, by, "appeal.decided", appeal, former, details)
+    await _emit_decided(session, appeal, request, reopened=outcome in UPHOLDING)
+    return appeal
+
+
+async def _emit_decided(
+    session: AsyncSession, appeal: Appeal, request: InformationRequest, *, reopened: bool
+) -> None:
+    """The outcome is the appeal's status; a reopened request's new due date comes along."""
+    data: dict[str, Any] = {"request_id": str(request.id), "request_reopened": reopened}
+    if reopened:
+        data |= events.dated("request_due_date", request.due_date)
+    handler = appeal.decided_by
+    await emit_event(session, EventType.APPEAL_DECIDED, appeal, handler=handler, **data)
 
 
 async def withdraw(
@@ -124,7 +138,9 @@ async def withdraw(
     ensure_version(appeal, expected_version)
     former = _move(appeal, Status.WITHDRAWN.value, allowed_from=LIVE)
     appeal.withdrawn_at = clock.now()
-    return await _recorded(session, by, "appeal.withdrawn", appeal, former)
+    await _recorded(session, by, "appeal.withdrawn", appeal, former)
+    await emit_event(session, EventType.APPEAL_WITHDRAWN, appeal)
+    return appeal
 
 
 # The role an event is shown under when the actor's id is hidden, most specific first.

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, not_, select
 from sqlalchemy.exc import IntegrityError
@@ -15,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import clock
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, SortKey, paginate
-from app.core.security import Permission, Principal
+from app.core.security import Permission, Principal, Role
 from app.models.appeal import Appeal, AppealGround, AppealStatus
 from app.models.information_request import InformationRequest, RequestStatus
-from app.services import audit, deadlines, request_clock
+from app.services import audit, deadlines, events, request_clock
 from app.services.deadlines import LiveDeadline, apply_moves, later_due_dates
+from app.services.event_types import EventType
 from app.services.references import next_reference
 from app.services.working_days import CalendarSnapshot
 
@@ -139,9 +141,45 @@ async def file(
         calendar_version=rules.snapshot.version,
     )
     await _insert_only_open_appeal(session, appeal)
+    await _record_filing(session, by, appeal, request)
+    return appeal
+
+
+async def _record_filing(
+    session: AsyncSession, by: Principal, appeal: Appeal, request: InformationRequest
+) -> None:
+    """The audit record and the outbox event of a new appeal, in the filing's transaction."""
     details = {"ground": appeal.ground, "request_id": str(request.id)}
     await audit.record(session, by, "appeal.filed", appeal, to_state=appeal.status, details=details)
-    return appeal
+    dates = events.dated("due_date", appeal.due_date)
+    reference = request.reference
+    await emit_event(
+        session, EventType.APPEAL_FILED, appeal, **details, **dates, request_reference=reference
+    )
+
+
+async def emit_event(
+    session: AsyncSession,
+    event_type: EventType,
+    appeal: Appeal,
+    *,
+    handler: str | None = None,
+    **data: Any,
+) -> None:
+    """The outbox event beside the audit record. The appellant owns it; the reviewing officer
+    (or ``handler``) handles it, else every appeals officer. ``data`` holds codes, dates and
+    counts: never the appellant's statement or the reasoning."""
+    handler = handler or appeal.reviewer_sub
+    await events.emit(
+        session,
+        event_type,
+        appeal,
+        reference=appeal.reference,
+        owner=appeal.appellant_sub,
+        handler=handler,
+        roles=[] if handler else [Role.APPEALS_OFFICER],
+        data={"status": appeal.status, **data},
+    )
 
 
 async def _own_request(

@@ -17,7 +17,8 @@ from app.core.errors import Conflict, NotFound, UnprocessableEntity
 from app.core.pagination import PageParams, SortKey, paginate
 from app.core.security import Principal
 from app.models.holiday import CalendarState, Holiday, HolidaySource
-from app.services import audit, deadlines
+from app.services import audit, deadlines, events
+from app.services.event_types import EventType
 from app.services.hijri import HijriRangeError, to_hijri
 from app.services.holiday_baseline import baseline_holidays
 from app.services.working_days import CalendarSnapshot, HolidayInfo, snapshot_from_rows
@@ -223,7 +224,8 @@ async def _changed(
     action: str,
     holidays: Sequence[Holiday],
 ) -> int:
-    """Bump the version, audit each date, and move live deadlines: all in this transaction."""
+    """Bump the version, audit each date, move live deadlines and announce the change: all in
+    this transaction."""
     version = await bump_version(session)
     await audit.record_many(
         session,
@@ -232,8 +234,18 @@ async def _changed(
         "holiday",
         [(h.day.isoformat(), {"calendar_version": version, "source": h.source}) for h in holidays],
     )
-    await deadlines.recompute_all(session, await load_snapshot(session, rules), by)
+    moved = await deadlines.recompute_all(session, await load_snapshot(session, rules), by)
+    days = sorted(h.day.isoformat() for h in holidays)
+    await _announce(session, action, moved, count=len(days), dates=days)
     return version
+
+
+async def _announce(session: AsyncSession, change: str, moved: dict[str, int], **data: Any) -> None:
+    """``calendar.changed`` about the state row, whose version is the calendar's version."""
+    state = await session.get_one(CalendarState, 1, populate_existing=True)  # bumped in SQL
+    payload = {"version": state.version, "change": change, **data}
+    payload["deadlines_moved"] = sum(moved.values())
+    await events.emit(session, EventType.CALENDAR_CHANGED, state, data=payload)
 
 
 async def lock_calendar(session: AsyncSession) -> None:
@@ -307,10 +319,15 @@ async def seed_baseline(
     await session.flush()
     version = await current_version(session)
     if inserted or updated or removed:
-        version = await bump_version(session)
+        # The first seeding creates the calendar (version 0 -> 1): nobody has relied on one yet,
+        # so only a seeding that changes an existing calendar (a new year, a package upgrade)
+        # is announced, like an admin's edit.
+        existed, version = version > 0, await bump_version(session)
         counts = {"inserted": inserted, "updated": updated, "removed": removed}
         await audit.record_many(
             session, by, "calendar.seeded", "calendar", [(str(version), counts)]
         )
-        await deadlines.recompute_all(session, await load_snapshot(session, rules), by)
+        moved = await deadlines.recompute_all(session, await load_snapshot(session, rules), by)
+        if existed:
+            await _announce(session, "calendar.seeded", moved, **counts)
     return SeedReport(inserted, updated, removed, kept, version)

@@ -19,8 +19,9 @@ from app.core.security import Permission, Principal
 from app.core.text import like_pattern, search_text
 from app.models.consultation import Channel, Consultation, ConsultationStatus, Topic
 from app.schemas.consultations import ConsultationCreate
-from app.services import audit
+from app.services import audit, events
 from app.services.calendar import ensure_in_range
+from app.services.event_types import EventType
 from app.services.references import next_reference
 from app.services.working_days import CalendarSnapshot
 
@@ -258,6 +259,7 @@ async def publish(
     consultation: Consultation,
     *,
     by: Principal,
+    terms: FeedbackTerms,
     expected_version: int | None,
 ) -> Consultation:
     """Make a draft public: scheduled until it opens, open if its opening time has come."""
@@ -278,6 +280,7 @@ async def publish(
         from_state=before.value,
         to_state=target.value,
     )
+    await _emit(session, EventType.CONSULTATION_PUBLISHED, consultation, target.value, terms)
     return consultation
 
 
@@ -286,6 +289,7 @@ async def cancel(
     consultation: Consultation,
     *,
     by: Principal,
+    terms: FeedbackTerms,
     expected_version: int | None,
 ) -> Consultation:
     """Cancel a draft, scheduled or open consultation; closed ones keep their feedback duty."""
@@ -304,7 +308,29 @@ async def cancel(
         from_state=before.value,
         to_state=Status.CANCELLED.value,
     )
+    await _emit(
+        session, EventType.CONSULTATION_CANCELLED, consultation, Status.CANCELLED.value, terms
+    )
     return consultation
+
+
+async def _emit(
+    session: AsyncSession,
+    event_type: EventType,
+    consultation: Consultation,
+    status: str,
+    terms: FeedbackTerms,
+) -> None:
+    """The outbox event beside the audit record: the public facts of the consultation."""
+    data = {
+        "status": status,
+        "topic": consultation.topic,
+        "opens_at": consultation.opens_at.isoformat(),
+        "closes_at": consultation.closes_at.isoformat(),
+        "feedback_due_at": terms.local(terms.due_at(consultation)).isoformat(),
+    }
+    reference = consultation.reference
+    await events.emit(session, event_type, consultation, reference=reference, data=data)
 
 
 def _check_period(consultation: Consultation, terms: FeedbackTerms) -> None:

@@ -17,10 +17,11 @@ from app.core.errors import Conflict, InvalidTransition, UnprocessableEntity
 from app.core.security import Principal
 from app.core.text import search_text
 from app.models.dataset import Dataset, DatasetKeyword, DatasetStatus, Distribution, Release
-from app.services import audit, dataset_schedule
+from app.services import audit, dataset_schedule, events
 from app.services.calendar import ensure_in_range
 from app.services.catalogue_vocabulary import FORMATS, LICENCES
 from app.services.datasets import keyword_key
+from app.services.event_types import EventType
 
 Status = DatasetStatus
 _LICENCE_IDS = {licence_id.casefold(): licence_id for licence_id in LICENCES}
@@ -138,7 +139,9 @@ async def publish(
         raise InvalidTransition(from_state=dataset.status, to_state=Status.PUBLISHED.value)
     dataset.status, dataset.published_at = Status.PUBLISHED.value, clock.now()
     _reschedule(dataset, timezone)
-    return await _transitioned(session, by, "dataset.published", dataset, Status.DRAFT)
+    await _transitioned(session, by, "dataset.published", dataset, Status.DRAFT)
+    await _emit(session, EventType.DATASET_PUBLISHED, dataset)
+    return dataset
 
 
 async def archive(
@@ -150,7 +153,9 @@ async def archive(
         raise InvalidTransition(from_state=dataset.status, to_state=Status.ARCHIVED.value)
     dataset.status, dataset.archived_at = Status.ARCHIVED.value, clock.now()
     dataset.next_release_due = None
-    return await _transitioned(session, by, "dataset.archived", dataset, Status.PUBLISHED)
+    await _transitioned(session, by, "dataset.archived", dataset, Status.PUBLISHED)
+    await _emit(session, EventType.DATASET_ARCHIVED, dataset)
+    return dataset
 
 
 async def _transitioned(
@@ -161,6 +166,15 @@ async def _transitioned(
         session, by, action, dataset, from_state=before.value, to_state=dataset.status
     )
     return dataset
+
+
+async def _emit(
+    session: AsyncSession, event_type: EventType, dataset: Dataset, **data: Any
+) -> None:
+    """The outbox event beside the audit record; harvesters know a dataset by its slug."""
+    due = events.dated("next_release_due", dataset.next_release_due)
+    payload = {"status": dataset.status, **data, **due}
+    await events.emit(session, event_type, dataset, reference=dataset.slug, data=payload)
 
 
 def _distinct(keywords: Iterable[str]) -> list[str]:
@@ -357,6 +371,7 @@ async def record_release(
     await session.flush()
     details = {"release_id": str(release.id), "released_on": released_on.isoformat()}
     await audit.record(session, by, "dataset.released", dataset, details=details)
+    await _emit(session, EventType.DATASET_RELEASED, dataset, released_on=details["released_on"])
     return release
 
 

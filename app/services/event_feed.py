@@ -5,25 +5,37 @@ SQLite has one writer at a time, so events commit in ``position`` order. On Post
 transactions commit out of order: a slow one may commit an event numbered below one a reader
 has already passed. So PostgreSQL readers order by ``(transaction_id, position)`` and only see
 events whose transaction is older than every transaction still running (the snapshot's
-``xmin``): nothing can later appear below that line. A long transaction holds the feed back by
-at most its own length (bounded by the statement timeout).
+``xmin``): nothing can later appear below that line. A transaction that has written holds the
+feed back for as long as it runs (the service's own last one request or one worker batch).
+Transaction ids are counted across the whole PostgreSQL cluster, so a long write in another
+database on it holds the feed back too.
 """
 
-from collections.abc import Collection
+import uuid
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import BigInteger, ColumnElement, Select, func, literal_column, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import BadRequest
+from app.core.errors import BadRequest, NotFound
 from app.core.pagination import SortKey, decode_cursor, encode_cursor
 from app.models.event import Event
+from app.services.event_types import EventType
 
 # Everything a reader may see (PostgreSQL): transactions older than the oldest still running,
 # and the reader's own (a transaction sees what it wrote).
 SETTLED = literal_column("pg_snapshot_xmin(pg_current_snapshot())::text::bigint", BigInteger)
 OWN = literal_column("pg_current_xact_id_if_assigned()::text::bigint", BigInteger)
 END_OF_TRANSACTION = 2**62
+KNOWN_TYPES = tuple(sorted(member.value for member in EventType))
+
+
+class UnknownEventType(BadRequest):
+    """A ``types`` filter naming a type the catalogue does not have."""
+
+    code = "unknown_event_type"
+    members = ("known_types",)
 
 
 @dataclass(frozen=True, order=True)
@@ -55,8 +67,44 @@ class FeedCursor:
 _CURSOR_KEYS = [SortKey(Event.transaction_id), SortKey(Event.position)]
 
 
+@dataclass(frozen=True)
+class FeedPage:
+    events: list[Event]
+    next_cursor: FeedCursor
+
+
+def event_types(names: Iterable[str]) -> frozenset[str]:
+    """The catalogue types named (none: every type); an unknown name is refused, not ignored,
+    so that a typo cannot silently filter the feed down to nothing."""
+    wanted = frozenset(names)
+    if not wanted <= set(KNOWN_TYPES):
+        raise UnknownEventType(known=", ".join(KNOWN_TYPES), known_types=list(KNOWN_TYPES))
+    return wanted
+
+
 def _is_postgres(session: AsyncSession) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+async def read_page(
+    session: AsyncSession,
+    after: FeedCursor,
+    *,
+    types: Collection[str] | None = None,
+    limit: int,
+) -> FeedPage:
+    """Up to ``limit`` settled events after ``after`` and where to resume.
+
+    A page shorter than ``limit`` has read every settled event of the wanted types, so its
+    cursor moves on to the settled line, taken before the read (no later than what the read
+    saw): a filtered consumer does not rescan the same unwanted events on every poll.
+    """
+    line = await _settled_line(session)
+    events = await read_after(session, after, types=types, limit=limit)
+    resume = FeedCursor.of(events[-1]) if events else after
+    if len(events) < limit:
+        resume = max(resume, line)
+    return FeedPage(events, resume)
 
 
 async def read_after(
@@ -86,17 +134,44 @@ def _after(session: AsyncSession, cursor: FeedCursor) -> Select[Event]:
 
 
 def _settled() -> ColumnElement[bool]:
-    return or_(Event.transaction_id < SETTLED, Event.transaction_id == OWN)
+    # Scalar subqueries: computed once per statement (an InitPlan), not once per row.
+    settled = select(SETTLED).scalar_subquery()
+    own = select(OWN).scalar_subquery()
+    return or_(Event.transaction_id < settled, Event.transaction_id == own)
 
 
 async def head(session: AsyncSession) -> FeedCursor:
     """A cursor after every event settled now: a new subscriber starts here (events of
     transactions still running come after it)."""
     if not _is_postgres(session):
-        last = await session.scalar(select(func.max(Event.position)))
-        return FeedCursor(0, last or 0)
+        return FeedCursor(0, await _last_position(session))
     settled, own = (await session.execute(select(SETTLED, OWN))).one()
     if own is not None:  # the caller's transaction has written: it sees its own events so far
-        last = await session.scalar(select(func.max(Event.position)))
-        return FeedCursor(own, last or 0)
+        return FeedCursor(own, await _last_position(session))
+    return _below(settled)
+
+
+async def _settled_line(session: AsyncSession) -> FeedCursor:
+    """A cursor after every settled event and before every event still to settle."""
+    if not _is_postgres(session):
+        return FeedCursor(0, await _last_position(session))
+    settled: int = (await session.execute(select(SETTLED))).scalar_one()
+    return _below(settled)
+
+
+def _below(settled: int) -> FeedCursor:
+    """After every event of the transactions older than ``settled`` (all finished), before
+    every event of ``settled`` and later ones."""
     return FeedCursor(max(int(settled) - 1, 0), END_OF_TRANSACTION)
+
+
+async def _last_position(session: AsyncSession) -> int:
+    return await session.scalar(select(func.max(Event.position))) or 0
+
+
+async def get(session: AsyncSession, event_id: uuid.UUID) -> Event:
+    """One event by its id, committed (settled or not)."""
+    event = await session.scalar(select(Event).where(Event.id == event_id))
+    if event is None:
+        raise NotFound(code="event_not_found")
+    return event

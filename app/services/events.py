@@ -1,21 +1,35 @@
 """Writing the outbox: ``emit`` adds an event (and its notifications) to the current
 transaction, so it exists exactly when the change it reports is committed."""
 
+import uuid
 from collections.abc import Iterable, Mapping
-from typing import Any
+from datetime import date
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import Select, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core.security import Role
 from app.models.event import Event, Notification
-from app.services.audit import Auditable, entity_type_of
+from app.services.audit import entity_type_of
 from app.services.event_types import EventType, reach_of
+from app.services.hijri import HijriRangeError, to_hijri
+
+# A select of account ids; a nullable column (e.g. anonymous submitters) is welcome too.
+Sub = TypeVar("Sub", str, str | None)
+
+
+class Emittable(Protocol):
+    """What an event is about: a resource row (UUID) or a singleton row (the calendar's, 1)."""
+
+    @property
+    def id(self) -> uuid.UUID | int: ...
 
 
 async def emit(
     session: AsyncSession,
     event_type: EventType,
-    entity: Auditable,
+    entity: Emittable,
     *,
     reference: str | None = None,
     owner: str | None = None,
@@ -46,6 +60,20 @@ async def emit(
     return event
 
 
+def dated(name: str, day: date | None) -> dict[str, str | None]:
+    """A deadline as event data: ``name`` in ISO form and ``name_hijri``, its Umm al-Qura
+    companion (None outside the convertible range: an event is never lost over it); both None
+    when there is no date."""
+    return {name: day.isoformat() if day else None, f"{name}_hijri": _hijri(day)}
+
+
+def _hijri(day: date | None) -> str | None:
+    try:
+        return to_hijri(day) if day else None
+    except HijriRangeError:
+        return None
+
+
 def _notifications(event: Event) -> list[Notification]:
     reach = reach_of(event.type)
     subs = {sub for sub, wanted in _people(event, reach.owner, reach.handler) if wanted}
@@ -58,3 +86,22 @@ def _notifications(event: Event) -> list[Notification]:
 def _people(event: Event, owner: bool, handler: bool) -> list[tuple[str, bool]]:
     found = [(event.owner_sub, owner), (event.handler_sub, handler)]
     return [(sub, wanted) for sub, wanted in found if sub]
+
+
+async def notify_subs(session: AsyncSession, event: Event, subs: Select[Sub]) -> int:
+    """Leave ``event`` in the inbox of each distinct account ``subs`` selects; returns how many.
+
+    For audiences only the database knows (everyone who gave input to a consultation). One
+    SELECT of the distinct ids, then one executemany INSERT, rather than an INSERT ... SELECT:
+    notification ids are time-ordered UUIDs made in Python, which SQLite and PostgreSQL cannot
+    generate alike in SQL. Accounts the event already reaches (its owner, its handler) and
+    NULLs are skipped, so nobody gets the same event twice.
+    """
+    await session.flush()  # the event's row first: the notifications reference it
+    reach = reach_of(event.type)
+    already = {sub for sub, wanted in _people(event, reach.owner, reach.handler) if wanted}
+    found = {sub for sub in await session.scalars(subs.distinct()) if sub is not None}
+    rows = [{"event_id": event.id, "recipient_sub": sub} for sub in sorted(found - already)]
+    if rows:
+        await session.execute(insert(Notification), rows)
+    return len(rows)

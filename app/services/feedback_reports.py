@@ -18,8 +18,9 @@ from app.core.security import Permission, Principal
 from app.models.consultation import Consultation, ConsultationStatus
 from app.models.feedback_report import FeedbackReport
 from app.models.submission import Submission, SubmissionStatus
-from app.services import audit
+from app.services import audit, events
 from app.services.consultations import FeedbackTerms, status_of
+from app.services.event_types import EventType
 
 # Inputs a report may quote: only what the emirate took up, in whole or in part.
 QUOTABLE = frozenset({"adopted", "partially_adopted"})
@@ -124,7 +125,30 @@ async def publish(
     consultation.feedback_published_at = now
     await session.flush()
     await _audit_publication(session, by, consultation, report)
+    await _announce(session, consultation, report)
     return report
+
+
+async def _announce(
+    session: AsyncSession, consultation: Consultation, report: FeedbackReport
+) -> None:
+    """The outbox event, and an inbox note for everyone who gave input: how it was used."""
+    data = {
+        "consultation_id": str(consultation.id),
+        "on_time": report.on_time,
+        "disposition_counts": report.disposition_counts,
+    }
+    event = await events.emit(
+        session,
+        EventType.FEEDBACK_REPORT_PUBLISHED,
+        report,
+        reference=consultation.reference,
+        data=data,
+    )
+    submitters = select(Submission.submitter_sub).where(
+        Submission.consultation_id == consultation.id
+    )
+    await events.notify_subs(session, event, submitters)
 
 
 async def _audit_publication(

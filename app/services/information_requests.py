@@ -18,7 +18,7 @@ from app.core.crypto import PersonalDataCipher
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, SortKey, decode_cursor, encode_cursor
 from app.core.request_context import current_route
-from app.core.security import Permission, Principal
+from app.core.security import Permission, Principal, Role
 from app.core.text import like_pattern, search_text
 from app.models.information_request import (
     ClockOrigin,
@@ -26,8 +26,9 @@ from app.models.information_request import (
     InformationRequest,
     RequestStatus,
 )
-from app.services import audit, deadlines, request_clock
+from app.services import audit, deadlines, events, request_clock
 from app.services.deadlines import LiveDeadline, Move, apply_moves
+from app.services.event_types import EventType
 from app.services.references import next_reference
 from app.services.working_days import CalendarSnapshot
 
@@ -186,7 +187,35 @@ async def create(
         to_state=request.status,
         details=details,
     )
+    dates = events.dated("due_date", request.due_date)
+    await emit_event(
+        session, EventType.REQUEST_RECEIVED, request, category=request.category, **dates
+    )
     return request
+
+
+async def emit_event(
+    session: AsyncSession,
+    event_type: EventType,
+    request: InformationRequest,
+    *,
+    handler: str | None = None,
+    **data: Any,
+) -> None:
+    """The outbox event beside the audit record. The requester owns it; the assigned officer
+    (or ``handler``) handles it, else every information officer. ``data`` holds codes, dates
+    and counts: never the subject, description, response, explanation or contact."""
+    handler = handler or request.assigned_to
+    await events.emit(
+        session,
+        event_type,
+        request,
+        reference=request.reference,
+        owner=request.requester_sub,
+        handler=handler,
+        roles=[] if handler else [Role.INFORMATION_OFFICER],
+        data={"status": request.status, **data},
+    )
 
 
 # -- the clock -----------------------------------------------------------------------------------

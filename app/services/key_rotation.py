@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from app.core.crypto import PersonalDataCipher
 from app.models.information_request import InformationRequest
 from app.models.submission import Submission
+from app.models.webhook import WebhookSubscription
 
 DEFAULT_BATCH_SIZE = 500
 
@@ -36,15 +37,17 @@ class EncryptedColumns:
         return or_(*(self.table.c[column].is_not(None) for column in self.columns))
 
 
-def _table(model: type[Submission] | type[InformationRequest]) -> Table:
+def _table(model: type[Submission] | type[InformationRequest] | type[WebhookSubscription]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
 
 
-PERSONAL_DATA = (
+ENCRYPTED = (
     EncryptedColumns(_table(Submission), tuple(Submission.PERSONAL_DATA.values())),
     EncryptedColumns(_table(InformationRequest), tuple(InformationRequest.PERSONAL_DATA.values())),
+    # Not personal data, but under the same keys: retiring a key must not strand a secret.
+    EncryptedColumns(_table(WebhookSubscription), ("secret_encrypted",)),
 )
 
 
@@ -145,12 +148,13 @@ async def rotate_all(
     batch_size: int = DEFAULT_BATCH_SIZE,
     progress: Callable[[int], object] = lambda rows: None,
 ) -> dict[str, RotationCount]:
-    """Rotate every personal-data table, committing each batch (see the module docstring).
+    """Rotate every table holding tokens (personal data, webhook secrets), committing each
+    batch (see the module docstring).
 
     Raises ``UnreadableToken`` at the first token no key reads; batches before it stay committed.
     """
     counts: dict[str, RotationCount] = {}
-    for target in PERSONAL_DATA:
+    for target in ENCRYPTED:
         total, after = RotationCount(), None
         while True:
             async with sessions() as session, session.begin():
@@ -167,4 +171,4 @@ async def rotate_all(
 
 async def count_all(sessions: async_sessionmaker[AsyncSession]) -> int:
     async with sessions() as session:
-        return sum([await count_rows(session, target) for target in PERSONAL_DATA])
+        return sum([await count_rows(session, target) for target in ENCRYPTED])

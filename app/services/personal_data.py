@@ -41,7 +41,13 @@ from app.models.consultation import PollAnswer, PollQuestion, PollResponse
 from app.models.idempotency_key import IdempotencyKey
 from app.models.information_request import Clarification, InformationRequest
 from app.models.submission import Submission
-from app.services import appeal_decisions, audit, request_handling, submission_workflow
+from app.services import (
+    appeal_decisions,
+    audit,
+    notifications,
+    request_handling,
+    submission_workflow,
+)
 
 EXPORTED = "personal_data.exported"
 ERASED = "personal_data.erased"
@@ -355,6 +361,8 @@ async def erase(session: AsyncSession, principal: Principal) -> dict[str, int]:
         kind.name: await _detach(session, kind, principal.sub, pseudonym.sub) for kind in KINDS
     }
     await _pseudonymise_audit_trail(session, principal.sub, pseudonym.sub, pseudonym_id)
+    # Their inbox goes; events about their items name the pseudonym, as the audit trail does.
+    await notifications.erase(session, sub=principal.sub, pseudonym=pseudonym.sub)
     # Stored first responses for retries name the caller and their items' ids.
     await session.execute(delete(IdempotencyKey).where(IdempotencyKey.caller == principal.sub))
     # Each item's history says why its contact is gone and its owner no longer answers.

@@ -28,8 +28,9 @@ from app.models.information_request import (
     LegalGround,
     RequestStatus,
 )
-from app.services import audit, request_clock
-from app.services.information_requests import UNDECIDED, add_handler
+from app.services import audit, events, request_clock
+from app.services.event_types import EventType
+from app.services.information_requests import UNDECIDED, add_handler, emit_event
 from app.services.working_days import CalendarSnapshot
 
 Status = RequestStatus
@@ -45,6 +46,12 @@ class Outcome(StrEnum):
 
 # A refusal, whole or partial, must say which law allows it and why.
 NEEDS_GROUNDS = frozenset({Outcome.REFUSED, Outcome.PARTIALLY_ANSWERED})
+OUTCOME_EVENTS = {
+    Outcome.ANSWERED: EventType.REQUEST_ANSWERED,
+    Outcome.PARTIALLY_ANSWERED: EventType.REQUEST_PARTIALLY_ANSWERED,
+    Outcome.REFUSED: EventType.REQUEST_REFUSED,
+    Outcome.NOT_HELD: EventType.REQUEST_NOT_HELD,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +106,15 @@ async def assign(
     add_handler(request, by.sub)
     add_handler(request, assignee)
     details = {"assignee": assignee, "previous_assignee": previous}
-    return await _recorded(session, by, "information_request.assigned", request, former, details)
+    await _recorded(session, by, "information_request.assigned", request, former, details)
+    await _emit_assigned(session, request)
+    return request
+
+
+async def _emit_assigned(session: AsyncSession, request: InformationRequest) -> None:
+    """Tell the assigned officer; the officers' ids stay out of ``data``."""
+    dates = events.dated("due_date", request.due_date)
+    await emit_event(session, EventType.REQUEST_ASSIGNED, request, **dates)
 
 
 async def start(
@@ -113,9 +128,12 @@ async def start(
     ensure_version(request, expected_version)
     former = _ensure_from(request, Status.IN_PROGRESS, [Status.SUBMITTED.value])
     request.status = Status.IN_PROGRESS.value
-    request.assigned_to = request.assigned_to or by.sub
+    unassigned, request.assigned_to = request.assigned_to is None, request.assigned_to or by.sub
     add_handler(request, by.sub)
-    return await _recorded(session, by, "information_request.started", request, former)
+    await _recorded(session, by, "information_request.started", request, former)
+    if unassigned:
+        await _emit_assigned(session, request)
+    return request
 
 
 async def ask_clarification(
@@ -152,6 +170,8 @@ async def ask_clarification(
     }
     action = "information_request.clarification_requested"
     await _recorded(session, by, action, request, former, details)
+    event_type = EventType.REQUEST_CLARIFICATION_REQUESTED
+    await emit_event(session, event_type, request, remaining_working_days=remaining)
     return clarification
 
 
@@ -183,7 +203,11 @@ async def answer_clarification(
         "due_date": request.due_date.isoformat(),
     }
     action = "information_request.clarification_answered"
-    return await _recorded(session, by, action, request, former, details)
+    await _recorded(session, by, action, request, former, details)
+    dates = events.dated("due_date", request.due_date)
+    event_type = EventType.REQUEST_CLARIFICATION_ANSWERED
+    await emit_event(session, event_type, request, remaining_working_days=remaining, **dates)
+    return request
 
 
 async def _open_clarification(session: AsyncSession, request: InformationRequest) -> Clarification:
@@ -216,12 +240,22 @@ async def respond(
     request.decided_by, request.decided_at = by.sub, now
     record_decision_facts(request, snapshot, now)
     add_handler(request, by.sub)
+    grounds = [ground["ground"] for ground in decision.legal_grounds]  # codes, not citations
     details = {
         "outcome": decision.outcome.value,
-        "legal_grounds": [ground["ground"] for ground in decision.legal_grounds],
+        "legal_grounds": grounds,
         "due_date": request.due_date.isoformat() if request.due_date else None,
     }
-    return await _recorded(session, by, "information_request.decided", request, former, details)
+    await _recorded(session, by, "information_request.decided", request, former, details)
+    await emit_event(
+        session,
+        OUTCOME_EVENTS[decision.outcome],
+        request,
+        handler=by.sub,
+        decided_on_time=request.decided_on_time,
+        legal_grounds=grounds,
+    )
+    return request
 
 
 def record_decision_facts(
@@ -267,7 +301,9 @@ async def withdraw(
     ensure_version(request, expected_version)
     former = _ensure_from(request, Status.WITHDRAWN, UNDECIDED)
     request.status, request.withdrawn_at = Status.WITHDRAWN.value, clock.now()
-    return await _recorded(session, by, "information_request.withdrawn", request, former)
+    await _recorded(session, by, "information_request.withdrawn", request, former)
+    await emit_event(session, EventType.REQUEST_WITHDRAWN, request)
+    return request
 
 
 async def clarifications(

@@ -15,7 +15,8 @@ from app.core.errors import Conflict, InvalidTransition, UnprocessableEntity
 from app.core.security import Principal, Role
 from app.models.submission import Submission, SubmissionKind, SubmissionStatus
 from app.services import audit, classification
-from app.services.submissions import DISPOSITIONS, UNDECIDED, Disposition
+from app.services.event_types import EventType
+from app.services.submissions import DISPOSITIONS, UNDECIDED, Disposition, emit_event
 
 Status = SubmissionStatus
 
@@ -104,7 +105,9 @@ async def decide(
     submission.disposition, submission.decision_reason = disposition.value, reason
     submission.decided_by, submission.decided_at = by.sub, clock.now()
     details = {"disposition": disposition.value}
-    return await _recorded(session, by, "submission.decided", submission, former, details)
+    await _recorded(session, by, "submission.decided", submission, former, details)
+    await emit_event(session, EventType.SUBMISSION_DECIDED, submission, **details)
+    return submission
 
 
 async def withdraw(
@@ -114,7 +117,9 @@ async def withdraw(
     ensure_version(submission, expected_version)
     former = _move(submission, Status.WITHDRAWN, allowed_from=UNDECIDED)
     submission.withdrawn_at = clock.now()
-    return await _recorded(session, by, "submission.withdrawn", submission, former)
+    await _recorded(session, by, "submission.withdrawn", submission, former)
+    await emit_event(session, EventType.SUBMISSION_WITHDRAWN, submission)
+    return submission
 
 
 # The role an event is shown under when the actor's id is hidden, most specific first.

@@ -22,10 +22,11 @@ from app.core.security import Permission, Principal
 from app.core.text import like_pattern, search_text
 from app.models.consultation import Channel, Consultation
 from app.models.submission import Submission, SubmissionKind, SubmissionStatus
-from app.services import audit, classification, deadlines
+from app.services import audit, classification, deadlines, events
 from app.services import consultations as consultation_service
 from app.services.classifier import PriorityResult
 from app.services.deadlines import LiveDeadline, apply_moves, later_due_dates
+from app.services.event_types import EventType
 from app.services.references import next_reference
 from app.services.working_days import CalendarSnapshot
 
@@ -280,6 +281,30 @@ async def _audit_intake(
 ) -> None:
     details = {"kind": submission.kind, "channel": submission.channel}
     await audit.record(session, by, action, submission, to_state=submission.status, details=details)
+    consultation, due = submission.consultation_id, submission.response_due_date
+    await emit_event(
+        session,
+        EventType.SUBMISSION_RECEIVED,
+        submission,
+        **details,
+        consultation_id=str(consultation) if consultation else None,
+        response_due_date=due.isoformat() if due else None,
+    )
+
+
+async def emit_event(
+    session: AsyncSession, event_type: EventType, submission: Submission, **data: Any
+) -> None:
+    """The outbox event beside the audit record: the submitter (none for anonymous channel
+    input) owns it; ``data`` holds codes and dates only, never the body or contact."""
+    await events.emit(
+        session,
+        event_type,
+        submission,
+        reference=submission.reference,
+        owner=submission.submitter_sub,
+        data={"status": submission.status, **data},
+    )
 
 
 # -- lists ---------------------------------------------------------------------------------------

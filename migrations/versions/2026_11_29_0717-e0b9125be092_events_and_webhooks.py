@@ -57,11 +57,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("position", name=op.f("pk_events")),
         sa.UniqueConstraint("dedupe_key", name=op.f("uq_events_dedupe_key")),
         sa.UniqueConstraint("id", name=op.f("uq_events_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("events", schema=None) as batch_op:
         batch_op.create_index("ix_events_entity", ["entity_type", "entity_id"], unique=False)
         batch_op.create_index("ix_events_feed", ["transaction_id", "position"], unique=False)
         batch_op.create_index(batch_op.f("ix_events_owner_sub"), ["owner_sub"], unique=False)
+        batch_op.create_index(batch_op.f("ix_events_handler_sub"), ["handler_sub"], unique=False)
 
     op.create_table(
         "webhook_subscriptions",
@@ -148,6 +150,11 @@ def upgrade() -> None:
             ["subscription_id", "created_at", "id"],
             unique=False,
         )
+        batch_op.create_index(
+            "ix_webhook_deliveries_subscription_status",
+            ["subscription_id", "status", "created_at", "id"],
+            unique=False,
+        )
 
     op.create_table(
         "notification_reads",
@@ -163,6 +170,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "notification_id", "reader_sub", name=op.f("pk_notification_reads")
         ),
+    )
+    op.create_index(
+        op.f("ix_notification_reads_reader_sub"), "notification_reads", ["reader_sub"], unique=False
     )
     op.create_table(
         "webhook_attempts",
@@ -192,6 +202,7 @@ def downgrade() -> None:
     op.drop_table("webhook_attempts")
     op.drop_table("notification_reads")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_webhook_deliveries_subscription_status")
         batch_op.drop_index("ix_webhook_deliveries_subscription")
         batch_op.drop_index(
             "ix_webhook_deliveries_due",
@@ -208,6 +219,7 @@ def downgrade() -> None:
     op.drop_table("notifications")
     op.drop_table("webhook_subscriptions")
     with op.batch_alter_table("events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_events_handler_sub"))
         batch_op.drop_index(batch_op.f("ix_events_owner_sub"))
         batch_op.drop_index("ix_events_feed")
         batch_op.drop_index("ix_events_entity")

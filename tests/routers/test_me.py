@@ -30,7 +30,7 @@ def bearer(claims: dict[str, Any]) -> dict[str, str]:
 
 
 def permissions_of(*roles: Role) -> list[str]:
-    return sorted(permission.value for role in roles for permission in ROLE_PERMISSIONS[role])
+    return sorted({permission.value for role in roles for permission in ROLE_PERMISSIONS[role]})
 
 
 async def test_me_returns_sub_roles_and_effective_permissions(
@@ -80,7 +80,12 @@ async def test_caller_with_several_roles_sees_the_union_of_permissions(
     body = (await client.get("/v1/me", headers=headers)).json()
     assert body["roles"] == ["analyst", "appeals_officer", "information_officer"]
     assert body["permissions"] == sorted(
-        {"information_requests:handle", "appeals:decide", "analytics:read"}
+        {
+            "information_requests:handle",
+            "appeals:decide",
+            "analytics:read",
+            "notifications:read_own",
+        }
     )
     assert body["permissions"] == permissions_of(
         Role.INFORMATION_OFFICER, Role.APPEALS_OFFICER, Role.ANALYST
@@ -141,7 +146,7 @@ async def test_roles_are_read_from_a_nested_keycloak_style_claim(
         body = (await client.get("/v1/me", headers=nested)).json()
         flat = await client.get("/v1/me", headers=bearer({"sub": "kc-2", "roles": ["admin"]}))
     assert body["roles"] == ["data_publisher"]
-    assert body["permissions"] == ["datasets:manage"]
+    assert body["permissions"] == ["datasets:manage", "notifications:read_own"]
     assert flat.json()["roles"] == []
 
 
