@@ -68,6 +68,8 @@ class WebhookDelivery(UUIDPrimaryKey, Timestamps, Base):
     event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     status: Mapped[str] = mapped_column(String(20), default=DeliveryStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(default=0)
+    # A replay grants a fresh budget: attempts made before it do not count against the limit.
+    attempts_before_replay: Mapped[int] = mapped_column(default=0)
     # When a worker may next try; a claimed delivery is pushed past its lease.
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=clock.now)
     last_status_code: Mapped[int | None]

@@ -113,6 +113,7 @@ async def _insert_deliveries(
             "event_id": event.id,
             "status": PENDING,
             "attempts": 0,
+            "attempts_before_replay": 0,
             "next_attempt_at": now,
             "created_at": now,
             "updated_at": now,
@@ -253,8 +254,6 @@ async def _record(
             .with_for_update()
         )
         deliveries = {delivery.id: delivery for delivery in await session.scalars(statement)}
-        spent = [d.id for d in deliveries.values() if d.attempts >= settings.webhook_max_attempts]
-        before = await webhooks.attempts_before_run(session, spent)
         for job, outcome in zip(jobs, outcomes, strict=True):
             delivery = deliveries.get(job.delivery_id)
             if delivery is None:  # deleted with its subscription meanwhile
@@ -262,7 +261,7 @@ async def _record(
             session.add(_attempt_row(job, outcome, worker))
             # Only the latest claim decides: an attempt whose lease lapsed is logged, no more.
             if delivery.status == PENDING and delivery.attempts == job.number:
-                _settle(delivery, outcome, settings, before.get(delivery.id, 0))
+                _settle(delivery, outcome, settings)
         await session.commit()
 
 
@@ -279,10 +278,10 @@ def _attempt_row(job: Job, outcome: Outcome, worker: str) -> WebhookAttempt:
     )
 
 
-def _settle(delivery: WebhookDelivery, outcome: Outcome, settings: Settings, before: int) -> None:
+def _settle(delivery: WebhookDelivery, outcome: Outcome, settings: Settings) -> None:
     """Succeeded; else retried after a backoff; else, with the run's budget spent, failed."""
     delivery.last_status_code, delivery.last_error = outcome.status_code, outcome.error
-    run_attempts = delivery.attempts - before  # a replay starts a new run
+    run_attempts = delivery.attempts - delivery.attempts_before_replay
     if outcome.succeeded:
         delivery.status, delivery.delivered_at = DeliveryStatus.SUCCEEDED.value, clock.now()
     elif run_attempts >= settings.webhook_max_attempts:

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
@@ -19,7 +19,6 @@ from app.core.crypto import PersonalDataCipher
 from app.core.errors import Conflict, NotFound
 from app.core.pagination import PageParams, SortKey, paginate
 from app.core.security import Principal
-from app.models.audit_event import AuditEvent
 from app.models.event import Event
 from app.models.webhook import (
     DeliveryStatus,
@@ -240,13 +239,14 @@ async def replay(
 ) -> WebhookDelivery:
     """Put a failed delivery back in the queue now, with a fresh budget of attempts.
 
-    Its attempt log stays and numbering continues; the audit event records how many attempts
-    came before, which is where the new budget starts (see ``attempts_before_run``).
+    Its attempt log stays and numbering continues; the attempts made so far no longer count
+    against the limit.
     """
     if delivery.status != DeliveryStatus.FAILED.value:
         raise DeliveryNotFailed(status=delivery.status)
     delivery.status = DeliveryStatus.PENDING.value
     delivery.next_attempt_at = clock.now()
+    delivery.attempts_before_replay = delivery.attempts
     await session.flush()
     await audit.record(
         session,
@@ -258,21 +258,3 @@ async def replay(
         details={"attempts": delivery.attempts},
     )
     return delivery
-
-
-async def attempts_before_run(
-    session: AsyncSession, delivery_ids: Collection[uuid.UUID]
-) -> dict[uuid.UUID, int]:
-    """Per delivery, the attempts made before its latest replay (absent: never replayed)."""
-    if not delivery_ids:
-        return {}
-    before = func.max(AuditEvent.details["attempts"].as_integer())
-    statement = (
-        select(AuditEvent.entity_id, before)
-        .where(AuditEvent.entity_type == WebhookDelivery.__tablename__)
-        .where(AuditEvent.entity_id.in_(sorted(str(i) for i in delivery_ids)))
-        .where(AuditEvent.action == REPLAYED)
-        .group_by(AuditEvent.entity_id)
-    )
-    rows = await session.execute(statement)
-    return {uuid.UUID(entity_id): int(count or 0) for entity_id, count in rows}
