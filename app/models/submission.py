@@ -5,7 +5,7 @@ import uuid
 from enum import StrEnum
 from typing import Any, ClassVar
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.db import Base, JSONType, Timestamps, UUIDPrimaryKey, Versioned, search_index
@@ -30,6 +30,9 @@ class Priority(StrEnum):
     P3 = "P3"
     P4 = "P4"
 
+
+# Not yet decided or withdrawn (services.submissions.UNDECIDED), as an index predicate.
+UNDECIDED_SUBMISSION = "status IN ('received', 'under_review')"
 
 # What analytics reads of a submission in a window (services.analytics), and nothing wider.
 ANALYTICS_COLUMNS = (
@@ -71,6 +74,14 @@ class Submission(UUIDPrimaryKey, Timestamps, Versioned, Base):
         Index("ix_submissions_subtopic_received_at", "subtopic", "received_at"),
         Index("ix_submissions_priority", "priority"),
         Index("ix_submissions_response_due_date", "response_due_date"),
+        # The worker's complaint reminders, every few seconds: the undecided ones alone, never
+        # the growing history of decided complaints.
+        Index(
+            "ix_submissions_undecided_response_due_date",
+            "response_due_date",
+            postgresql_where=text(UNDECIDED_SUBMISSION),
+            sqlite_where=text(UNDECIDED_SUBMISSION),
+        ),
     )
 
     reference: Mapped[str] = mapped_column(String(20), unique=True)

@@ -8,6 +8,9 @@ class EventType(StrEnum):
     SUBMISSION_RECEIVED = "submission.received"
     SUBMISSION_DECIDED = "submission.decided"
     SUBMISSION_WITHDRAWN = "submission.withdrawn"
+    SUBMISSION_DUE_SOON = "submission.due_soon"
+    SUBMISSION_DUE_TODAY = "submission.due_today"
+    SUBMISSION_OVERDUE = "submission.overdue"
     CONSULTATION_PUBLISHED = "consultation.published"
     CONSULTATION_CANCELLED = "consultation.cancelled"
     CONSULTATION_CLOSED = "consultation.closed"
@@ -59,6 +62,9 @@ NOBODY = Reach()
 REACH: dict[EventType, Reach] = {
     EventType.SUBMISSION_RECEIVED: OWNER,
     EventType.SUBMISSION_DECIDED: OWNER,
+    EventType.SUBMISSION_DUE_SOON: STAFF,
+    EventType.SUBMISSION_DUE_TODAY: STAFF,
+    EventType.SUBMISSION_OVERDUE: EVERYONE,
     EventType.FEEDBACK_REPORT_PUBLISHED: OWNER,
     EventType.FEEDBACK_REPORT_DUE_SOON: STAFF,
     EventType.FEEDBACK_REPORT_OVERDUE: STAFF,

@@ -1,4 +1,5 @@
-"""Time-based events: deadline reminders and escalation, consultations closing, feedback due.
+"""Time-based events: deadline reminders and escalation, complaint responses due, consultations
+closing, feedback due.
 
 Nothing changes state at these moments; the clock crosses a threshold. The worker calls
 ``emit_due`` every tick and it emits, for every open item, the event of the stage the item is
@@ -17,7 +18,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import BindParameter, bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import load_only
@@ -28,7 +29,8 @@ from app.models.appeal import Appeal
 from app.models.consultation import Consultation, ConsultationStatus
 from app.models.event import Event
 from app.models.information_request import InformationRequest
-from app.services import appeals, events, information_requests
+from app.models.submission import Submission, SubmissionKind
+from app.services import appeals, events, information_requests, submissions
 from app.services.audit import Auditable
 from app.services.consultations import FeedbackTerms, status_filter
 from app.services.event_types import EventType
@@ -59,6 +61,18 @@ APPEAL_EVENTS = {
     Stage.OVERDUE: EventType.APPEAL_OVERDUE,
     Stage.ESCALATED: EventType.APPEAL_ESCALATED,
 }
+# Complaints have no escalation stage: nobody is assigned to them, the officers hear it all.
+COMPLAINT_EVENTS = {
+    Stage.DUE_SOON: EventType.SUBMISSION_DUE_SOON,
+    Stage.DUE_TODAY: EventType.SUBMISSION_DUE_TODAY,
+    Stage.OVERDUE: EventType.SUBMISSION_OVERDUE,
+}
+# Undecided statuses written into the SQL as literals: PostgreSQL then matches the partial index
+# ix_submissions_undecided_response_due_date also in a prepared statement's generic plan, where
+# a bound list could not prove the index's predicate.
+UNDECIDED_LITERALLY: BindParameter[list[str]] = bindparam(
+    "undecided", list(submissions.UNDECIDED), expanding=True, literal_execute=True
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +143,7 @@ async def emit_due(
     reminders = [
         *await _request_reminders(session, tick),
         *await _appeal_reminders(session, tick),
+        *await _complaint_reminders(session, tick),
         *await _consultation_reminders(session, tick),
     ]
     return await _insert_new(session, reminders)
@@ -204,22 +219,42 @@ async def _appeal_reminders(session: AsyncSession, tick: Tick) -> list[Reminder]
     return reminders
 
 
+async def _complaint_reminders(session: AsyncSession, tick: Tick) -> list[Reminder]:
+    """Undecided complaints due by the horizon; imported ones may have no submitter."""
+    s = Submission
+    statement = (
+        select(s)
+        .options(load_only(s.reference, s.submitter_sub, s.response_due_date, s.version))
+        .where(s.status.in_(UNDECIDED_LITERALLY), s.response_due_date <= tick.horizon)
+        .where(s.kind == SubmissionKind.COMPLAINT.value)
+    )
+    reminders = []
+    for row in await session.scalars(statement):
+        assert row.response_due_date is not None  # selected so
+        audience = _Audience(row.submitter_sub, None, (Role.PARTICIPATION_OFFICER,))
+        due = row.response_due_date
+        reminders += _deadline_reminders(tick, row, due, COMPLAINT_EVENTS, audience)
+    return reminders
+
+
 @dataclass(frozen=True, slots=True)
 class _Audience:
-    owner: str
+    owner: str | None
     handler: str | None
     roles: tuple[Role, ...]  # while nobody handles the item, every holder of the role is told
 
 
 def _deadline_reminders(
     tick: Tick,
-    row: InformationRequest | Appeal,
+    row: InformationRequest | Appeal | Submission,
     due: date,
     types: Mapping[Stage, EventType],
     audience: _Audience,
 ) -> list[Reminder]:
     reminders = []
     for stage, data in deadline_stages(tick, due):
+        if stage not in types:  # an item without that stage (a complaint never escalates)
+            continue
         roles = (tick.escalation_role,) if stage is Stage.ESCALATED else audience.roles
         reminders.append(
             Reminder(

@@ -26,6 +26,7 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 UTC_DATETIME = app.core.db.UTCDateTime(timezone=True)
 POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 TRANSACTION_ID = "(pg_current_xact_id()::text::bigint)"
+UNDECIDED_SUBMISSION = sa.text("status IN ('received', 'under_review')")
 
 
 def _transaction_id_default() -> sa.TextClause | None:
@@ -197,9 +198,24 @@ def upgrade() -> None:
             "delivery_id", "number", name=op.f("uq_webhook_attempts_delivery_id_number")
         ),
     )
+    # The worker's complaint reminders read the undecided complaints alone.
+    op.create_index(
+        "ix_submissions_undecided_response_due_date",
+        "submissions",
+        ["response_due_date"],
+        unique=False,
+        postgresql_where=UNDECIDED_SUBMISSION,
+        sqlite_where=UNDECIDED_SUBMISSION,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(
+        "ix_submissions_undecided_response_due_date",
+        table_name="submissions",
+        postgresql_where=UNDECIDED_SUBMISSION,
+        sqlite_where=UNDECIDED_SUBMISSION,
+    )
     op.drop_table("webhook_attempts")
     op.drop_table("notification_reads")
     with op.batch_alter_table("webhook_deliveries", schema=None) as batch_op:

@@ -28,6 +28,7 @@ from tests.routers.test_feedback_reports import draft as draft_feedback
 from tests.routers.test_feedback_reports import publish as publish_feedback
 from tests.routers.test_information_requests import act, file
 from tests.routers.test_request_handling import ANSWER, QUESTION, refusal
+from tests.routers.test_submissions import submit
 from tests.support.statements import StatementRecorder
 
 Auth = Callable[..., dict[str, str]]
@@ -352,14 +353,15 @@ async def test_a_pass_costs_the_same_few_queries_however_many_items_are_due(
 ) -> None:
     for _ in range(3):
         await filed_on_thursday(client, auth, frozen_clock)
+        await submit(client, auth(*OWNER), kind="complaint")  # filed with it, due with it
     await Seeder(database).consultation()
-    assert len(await ticks.at(on(24))) == 4  # three due soon, one closed
+    assert len(await ticks.at(on(24))) == 7  # three requests and three complaints, one closed
     async with database.sessions() as session:
         snapshot = await load_snapshot(session, CalendarRules.from_settings(settings))
         statements.clear()
         assert await reminders.emit_due(session, settings, snapshot, on(24, hour=12)) == 0
-    # Requests, appeals, consultations, then one look-up of all the candidates' keys.
-    assert [s.sql.split()[0].upper() for s in statements.queries] == ["SELECT"] * 4
+    # Requests, appeals, complaints, consultations, then one look-up of all candidates' keys.
+    assert [s.sql.split()[0].upper() for s in statements.queries] == ["SELECT"] * 5
 
 
 # -- several workers -----------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from app.services import reminders
 from app.services.calendar import CalendarRules, load_snapshot
 from tests.conftest import on_postgres
 from tests.routers.test_feedback_reports import Seeder
+from tests.routers.test_submissions import submit
 from tests.services.test_reminders import (
     Ticks,
     appeal_on_thursday,
@@ -36,7 +37,7 @@ def ticks(database: Database, settings: Settings, frozen_clock: FrozenClock) -> 
     return Ticks(database, settings, frozen_clock)
 
 
-WATCHED = {"information_requests", "appeals", "consultations", "events"}
+WATCHED = {"information_requests", "appeals", "submissions", "consultations", "events"}
 
 
 async def test_candidates_and_their_keys_are_found_through_indexes(
@@ -49,6 +50,7 @@ async def test_candidates_and_their_keys_are_found_through_indexes(
     statements: StatementRecorder,
 ) -> None:
     await filed_on_thursday(client, auth, frozen_clock)
+    await submit(client, auth("b1", "beneficiary"), kind="complaint")
     await appeal_on_thursday(client, auth, frozen_clock)
     await Seeder(database).consultation()
     await ticks.at(on(24))
@@ -66,7 +68,7 @@ async def test_candidates_and_their_keys_are_found_through_indexes(
         for node in nodes(plan)
         if node["Node Type"] == "Seq Scan" and node.get("Relation Name") in WATCHED
     ]
-    assert len(plans) == 4
+    assert len(plans) == 5
     assert not scanned, "\n\n".join(scanned)
 
 
