@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Dialect, Index, MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -77,6 +78,15 @@ def search_index(table: str) -> Index:
         postgresql_using="gin",
         postgresql_ops={"search_text": "gin_trgm_ops"},
     ).ddl_if(dialect="postgresql")
+
+
+def is_postgres(session: AsyncSession) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def upsert_insert(session: AsyncSession) -> Any:
+    """The dialect's ``insert`` (typed loosely: the two differ), which offers ON CONFLICT."""
+    return postgresql.insert if is_postgres(session) else sqlite.insert
 
 
 def new_id() -> uuid.UUID:

@@ -25,6 +25,11 @@ class DeliveryStatus(StrEnum):
 PENDING_DELIVERY = "status = 'pending'"
 
 
+def is_accepted(status_code: int | None) -> bool:
+    """A receiver took a delivery when it answered 2xx (any other answer or none is a failure)."""
+    return status_code is not None and 200 <= status_code < 300
+
+
 class WebhookSubscription(UUIDPrimaryKey, Timestamps, Versioned, Base):
     __tablename__ = "webhook_subscriptions"
 
@@ -91,5 +96,8 @@ class WebhookAttempt(UUIDPrimaryKey, Base):
     duration_ms: Mapped[int]
     status_code: Mapped[int | None]
     error: Mapped[str | None] = mapped_column(String(300))
-    succeeded: Mapped[bool]
     worker: Mapped[str | None] = mapped_column(String(100))
+
+    @property
+    def succeeded(self) -> bool:
+        return is_accepted(self.status_code)

@@ -34,19 +34,23 @@ class EventRead(Schema):
 
     @classmethod
     def of(cls, event: Event) -> "EventRead":
-        return cls(
-            id=event.id,
-            type=event.type,
-            occurred_at=event.occurred_at,
-            resource=event.entity_type,
-            resource_id=event.entity_id,
-            reference=event.reference,
-            version=event.resource_version,
-            audience=EventAudience(
-                owner=event.owner_sub, handler=event.handler_sub, roles=event.audience_roles
-            ),
-            data=event.data,
-        )
+        return cls(**_fields(event))
+
+
+def _fields(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "occurred_at": event.occurred_at,
+        "resource": event.entity_type,
+        "resource_id": event.entity_id,
+        "reference": event.reference,
+        "version": event.resource_version,
+        "audience": EventAudience(
+            owner=event.owner_sub, handler=event.handler_sub, roles=event.audience_roles
+        ),
+        "data": event.data,
+    }
 
 
 class FeedItem(EventRead):
@@ -54,7 +58,7 @@ class FeedItem(EventRead):
 
     @classmethod
     def of(cls, event: Event) -> "FeedItem":
-        return cls(**EventRead.of(event).model_dump(), cursor=FeedCursor.of(event).encode())
+        return cls(**_fields(event), cursor=FeedCursor.of(event).encode())
 
 
 class EventFeedPage(Schema):

@@ -11,8 +11,8 @@ from pydantic import AfterValidator, Field, StringConstraints, model_validator
 from app.models.webhook import DeliveryStatus, SubscriptionStatus
 from app.schemas.common import Schema, single_line_parameter
 from app.services.event_types import EventType
+from app.services.webhook_sending import SECRET_PREFIX
 
-SECRET_PREFIX = "whsec_"  # noqa: S105  (the Standard Webhooks prefix, not a secret)
 MIN_SECRET_BYTES, MAX_SECRET_BYTES = 24, 64
 
 

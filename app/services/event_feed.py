@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from sqlalchemy import BigInteger, ColumnElement, Select, func, literal_column, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.core.db import is_postgres
 from app.core.errors import BadRequest, NotFound
 from app.core.pagination import SortKey, decode_cursor, encode_cursor
 from app.models.event import Event
@@ -82,10 +83,6 @@ def event_types(names: Iterable[str]) -> frozenset[str]:
     return wanted
 
 
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 async def read_page(
     session: AsyncSession,
     after: FeedCursor,
@@ -122,7 +119,7 @@ async def read_after(
 
 
 def _after(session: AsyncSession, cursor: FeedCursor) -> Select[Event]:
-    if not _is_postgres(session):
+    if not is_postgres(session):
         return select(Event).where(Event.position > cursor.position).order_by(Event.position)
     key = tuple_(Event.transaction_id, Event.position)
     return (
@@ -143,7 +140,7 @@ def _settled() -> ColumnElement[bool]:
 async def head(session: AsyncSession) -> FeedCursor:
     """A cursor after every event settled now: a new subscriber starts here (events of
     transactions still running come after it)."""
-    if not _is_postgres(session):
+    if not is_postgres(session):
         return FeedCursor(0, await _last_position(session))
     settled, own = (await session.execute(select(SETTLED, OWN))).one()
     if own is not None:  # the caller's transaction has written: it sees its own events so far
@@ -153,7 +150,7 @@ async def head(session: AsyncSession) -> FeedCursor:
 
 async def _settled_line(session: AsyncSession) -> FeedCursor:
     """A cursor after every settled event and before every event still to settle."""
-    if not _is_postgres(session):
+    if not is_postgres(session):
         return FeedCursor(0, await _last_position(session))
     settled: int = (await session.execute(select(SETTLED))).scalar_one()
     return _below(settled)

@@ -13,7 +13,7 @@ from app.core.security import Role
 from app.models.event import Event, Notification
 from app.services.audit import entity_type_of
 from app.services.event_types import EventType, reach_of
-from app.services.hijri import HijriRangeError, to_hijri
+from app.services.hijri import to_hijri_or_none
 
 # A select of account ids; a nullable column (e.g. anonymous submitters) is welcome too.
 Sub = TypeVar("Sub", str, str | None)
@@ -64,28 +64,21 @@ def dated(name: str, day: date | None) -> dict[str, str | None]:
     """A deadline as event data: ``name`` in ISO form and ``name_hijri``, its Umm al-Qura
     companion (None outside the convertible range: an event is never lost over it); both None
     when there is no date."""
-    return {name: day.isoformat() if day else None, f"{name}_hijri": _hijri(day)}
-
-
-def _hijri(day: date | None) -> str | None:
-    try:
-        return to_hijri(day) if day else None
-    except HijriRangeError:
-        return None
+    return {name: day.isoformat() if day else None, f"{name}_hijri": to_hijri_or_none(day)}
 
 
 def _notifications(event: Event) -> list[Notification]:
-    reach = reach_of(event.type)
-    subs = {sub for sub, wanted in _people(event, reach.owner, reach.handler) if wanted}
-    roles = event.audience_roles if reach.roles else []
-    return [Notification(event=event, recipient_sub=sub) for sub in sorted(subs)] + [
+    roles = event.audience_roles if reach_of(event.type).roles else []
+    return [Notification(event=event, recipient_sub=sub) for sub in sorted(_named(event))] + [
         Notification(event=event, recipient_role=role) for role in roles
     ]
 
 
-def _people(event: Event, owner: bool, handler: bool) -> list[tuple[str, bool]]:
-    found = [(event.owner_sub, owner), (event.handler_sub, handler)]
-    return [(sub, wanted) for sub, wanted in found if sub]
+def _named(event: Event) -> set[str]:
+    """The accounts the event reaches by name: its owner and handler, as its type says."""
+    reach = reach_of(event.type)
+    people = [(event.owner_sub, reach.owner), (event.handler_sub, reach.handler)]
+    return {sub for sub, reached in people if sub and reached}
 
 
 async def notify_subs(session: AsyncSession, event: Event, subs: Select[Sub]) -> int:
@@ -98,10 +91,8 @@ async def notify_subs(session: AsyncSession, event: Event, subs: Select[Sub]) ->
     NULLs are skipped, so nobody gets the same event twice.
     """
     await session.flush()  # the event's row first: the notifications reference it
-    reach = reach_of(event.type)
-    already = {sub for sub, wanted in _people(event, reach.owner, reach.handler) if wanted}
     found = {sub for sub in await session.scalars(subs.distinct()) if sub is not None}
-    rows = [{"event_id": event.id, "recipient_sub": sub} for sub in sorted(found - already)]
+    rows = [{"event_id": event.id, "recipient_sub": sub} for sub in sorted(found - _named(event))]
     if rows:
         await session.execute(insert(Notification), rows)
     return len(rows)

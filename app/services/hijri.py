@@ -25,6 +25,17 @@ def to_hijri(d: date) -> str:
     return f"{hijri.year:04d}-{hijri.month:02d}-{hijri.day:02d}"
 
 
+def to_hijri_or_none(d: date | None) -> str | None:
+    """The Umm al-Qura companion of d, or None when there is no date or no such Hijri date
+    (event data and notifications are never lost over a date outside the range)."""
+    if d is None:
+        return None
+    try:
+        return to_hijri(d)
+    except HijriRangeError:
+        return None
+
+
 def from_hijri(year: int, month: int, day: int) -> date:
     """The Gregorian date of an Umm al-Qura date."""
     try:

@@ -23,7 +23,7 @@ from hijridate import Gregorian
 from app.core.i18n import SUPPORTED, Language
 from app.models.event import Event
 from app.services.event_types import EventType
-from app.services.hijri import HijriRangeError, to_hijri
+from app.services.hijri import to_hijri_or_none
 
 Phrase = tuple[str, str]  # (Arabic, English)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -195,9 +195,6 @@ def with_hijri(data: Mapping[str, Any], timezone: str) -> dict[str, Any]:
     for key, value in data.items():
         companion = key + HIJRI_SUFFIX
         day = None if key.endswith(HIJRI_SUFFIX) else calendar_date(value, timezone)
-        if day is not None and companion not in data:
-            try:
-                result[companion] = to_hijri(day)
-            except HijriRangeError:  # outside Umm al-Qura's range: the Gregorian date alone
-                continue
+        if day is not None and companion not in data and (hijri := to_hijri_or_none(day)):
+            result[companion] = hijri  # none outside Umm al-Qura's range: the Gregorian alone
     return result

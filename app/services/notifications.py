@@ -27,12 +27,11 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.core import clock
-from app.core.db import UTCDateTime
+from app.core.db import UTCDateTime, upsert_insert
 from app.core.errors import NotFound
 from app.core.pagination import PageParams, SortKey, decode_cursor, encode_cursor
 from app.core.security import Principal
@@ -174,12 +173,6 @@ async def unread_count(session: AsyncSession, principal: Principal) -> int:
 # -- marking read --------------------------------------------------------------------------------
 
 
-def _insert(session: AsyncSession) -> Any:
-    """The dialect's INSERT, for ON CONFLICT DO NOTHING: two taps on one notification at once
-    (two devices) must both succeed, not fail on the primary key."""
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 async def mark_read(
     session: AsyncSession, principal: Principal, notification_id: uuid.UUID
 ) -> InboxItem:
@@ -188,7 +181,8 @@ async def mark_read(
     if item.read_at is not None:
         return item
     now = clock.now()
-    statement = _insert(session)(NotificationRead).values(
+    # ON CONFLICT DO NOTHING: two taps at once (two devices) both succeed.
+    statement = upsert_insert(session)(NotificationRead).values(
         notification_id=notification_id, reader_sub=principal.sub, read_at=now
     )
     if await _inserted(session, statement.on_conflict_do_nothing()):
@@ -203,7 +197,7 @@ async def mark_all_read(session: AsyncSession, principal: Principal) -> int:
         addressed(principal), _unread_by(principal.sub)
     )
     columns = ["notification_id", "reader_sub", "read_at"]
-    statement = _insert(session)(NotificationRead).from_select(columns, unread)
+    statement = upsert_insert(session)(NotificationRead).from_select(columns, unread)
     return await _inserted(session, statement.on_conflict_do_nothing())
 
 

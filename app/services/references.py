@@ -6,11 +6,11 @@ from typing import cast
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Table
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.config import get_settings
+from app.core.db import upsert_insert
 from app.models.reference_counter import ReferenceCounter
 
 _PREFIX = re.compile(r"^[A-Z]{2,8}$")
@@ -36,11 +36,9 @@ async def next_reference(session: AsyncSession, prefix: str, *, year: int | None
     if not _PREFIX.match(prefix):
         raise ValueError(f"reference prefix must be 2-8 capital letters, got {prefix!r}")
     year = year if year is not None else local_year()
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = cast(Table, ReferenceCounter.__table__)
     statement = (
-        insert(table)
+        upsert_insert(session)(table)
         .values(prefix=prefix, year=year, last_value=1)
         .on_conflict_do_update(
             index_elements=[table.c.prefix, table.c.year],

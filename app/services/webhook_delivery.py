@@ -19,13 +19,12 @@ from datetime import datetime, timedelta
 
 import httpx
 from sqlalchemy import Select, Table, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.config import Settings
 from app.core.crypto import PersonalDataCipher
-from app.core.db import Database, new_id
+from app.core.db import Database, new_id, upsert_insert
 from app.models.event import Event
 from app.models.webhook import (
     DeliveryStatus,
@@ -43,10 +42,6 @@ from app.services.webhook_targets import TargetPolicy
 MAX_CONCURRENT_SENDS = 10
 LEASE_MARGIN_SECONDS = 30.0  # for resolving, recording and a slow event loop
 PENDING, ACTIVE = DeliveryStatus.PENDING.value, SubscriptionStatus.ACTIVE.value
-
-
-def _is_postgres(session: AsyncSession) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 # -- fan-out -------------------------------------------------------------------------------------
@@ -120,9 +115,8 @@ async def _insert_deliveries(
         }
         for event in events
     ]
-    dialect = postgresql if _is_postgres(session) else sqlite
     statement = (
-        dialect.insert(WebhookDelivery)
+        upsert_insert(session)(WebhookDelivery)
         .values(rows)
         .on_conflict_do_nothing(index_elements=["subscription_id", "event_id"])
         .returning(WebhookDelivery.id)
@@ -273,7 +267,6 @@ def _attempt_row(job: Job, outcome: Outcome, worker: str) -> WebhookAttempt:
         duration_ms=outcome.duration_ms,
         status_code=outcome.status_code,
         error=outcome.error,
-        succeeded=outcome.succeeded,
         worker=worker[:100],
     )
 

@@ -18,6 +18,7 @@ import httpx
 import orjson
 
 from app.core import clock
+from app.models.webhook import is_accepted
 from app.schemas.events import EventRead
 from app.services import webhook_targets
 from app.services.webhook_targets import TargetPolicy, TargetRefused, UnresolvableHost
@@ -54,7 +55,7 @@ class Outcome:
 
     @property
     def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
+        return is_accepted(self.status_code)
 
 
 def signature(secret: str, message: Message, timestamp: int) -> str:

@@ -28,9 +28,9 @@ from app.models.webhook import (
     WebhookSubscription,
 )
 from app.services import audit, event_feed, webhook_targets
+from app.services.webhook_sending import SECRET_PREFIX
 from app.services.webhook_targets import TargetPolicy
 
-SECRET_PREFIX = "whsec_"  # noqa: S105  (the Standard Webhooks prefix, not a secret)
 SECRET_BYTES = 32
 SUBSCRIPTION_ORDER = [SortKey(WebhookSubscription.id)]  # UUIDv7: creation order
 DELIVERY_ORDER = [

@@ -184,7 +184,6 @@ def upgrade() -> None:
         sa.Column("duration_ms", sa.Integer(), nullable=False),
         sa.Column("status_code", sa.Integer(), nullable=True),
         sa.Column("error", sa.String(length=300), nullable=True),
-        sa.Column("succeeded", sa.Boolean(), nullable=False),
         sa.Column("worker", sa.String(length=100), nullable=True),
         sa.Column("id", sa.Uuid(), nullable=False),
         sa.ForeignKeyConstraint(
